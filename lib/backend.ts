@@ -1,0 +1,81 @@
+/**
+ * Compute backend selection. Preference: tfjs-node (native TensorFlow, when the
+ * user has installed it) → wasm (SIMD, single thread) → cpu (pure JS, slow).
+ * Force one with `initBackend({ backend })` or the env var LLC_BACKEND.
+ *
+ * There is exactly one copy of tfjs-core in the tree; everything imports `tf` from here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernelFixes } from './kernels';
+
+export { tf };
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendOptions {
+  /** Force a backend; default: env LLC_BACKEND, else the fastest available. */
+  backend?: BackendName;
+  /** Log the chosen backend once (default true). */
+  log?: boolean;
+}
+
+let chosen: BackendName | null = null;
+
+/** Whether @tensorflow/tfjs-node can be loaded here (it registers the 'tensorflow' backend). */
+export function nativeAvailable(): boolean {
+  try {
+    require('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseBackend(value: string, source: string): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(value)) {
+    throw new Error(`${source}: unknown backend '${value}'; valid: ${BACKENDS.join(', ')}`);
+  }
+  return value as BackendName;
+}
+
+/**
+ * Select and initialise the backend (idempotent). Returns its name.
+ * On wasm, registers our gradient kernels (see kernels.ts) which the stock
+ * backend lacks or runs through slow paths.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendName> {
+  const requested =
+    options.backend ?? (process.env.LLC_BACKEND ? parseBackend(process.env.LLC_BACKEND, 'LLC_BACKEND') : undefined);
+  if (requested != null) parseBackend(requested, 'initBackend');
+  if (chosen != null && (requested == null || requested === chosen)) return chosen;
+
+  const candidates: BackendName[] = requested != null ? [requested] : ['tensorflow', 'wasm', 'cpu'];
+  for (const name of candidates) {
+    if (name === 'tensorflow' && !nativeAvailable()) {
+      if (requested != null) throw new Error("backend 'tensorflow' requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0)");
+      continue;
+    }
+    const ok = await tf.setBackend(name);
+    if (!ok) {
+      if (requested != null) throw new Error(`backend '${name}' failed to initialise`);
+      continue;
+    }
+    await tf.ready();
+    if (name === 'wasm') registerWasmKernelFixes();
+    chosen = name;
+    if (options.log ?? true) {
+      const simd = name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';
+      console.error(`[llc] tfjs backend: ${name}${simd}`);
+    }
+    return name;
+  }
+  throw new Error('no tfjs backend could be initialised');
+}
+
+/** The active backend's name (after initBackend). */
+export function backendName(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,93 @@
+/**
+ * Seeded pseudo-random numbers. Every random choice in the project takes a seed
+ * and draws from its own generator: there is no global RNG state.
+ *
+ * mulberry32 (Tommy Ettinger, public domain) gives 32-bit uniform integers;
+ * normals come from the Box–Muller transform. Seeds for sub-streams (per chain,
+ * per epoch, ...) are derived with `deriveSeed`, a splitmix32-style hash, so that
+ * nearby seeds give unrelated streams.
+ */
+
+export interface Rng {
+  /** Uniform float in [0, 1). */
+  uniform(): number;
+  /** Standard normal N(0, 1). */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** A 32-bit unsigned integer, e.g. to seed a tfjs random op. */
+  uint32(): number;
+}
+
+/** Hash a seed together with labels into a new 32-bit seed (splitmix32 finaliser). */
+export function deriveSeed(seed: number, ...labels: (number | string)[]): number {
+  let h = (seed >>> 0) ^ 0x9e3779b9;
+  for (const label of labels) {
+    const s = String(label);
+    for (let i = 0; i < s.length; i++) h = mix32(h ^ s.charCodeAt(i));
+    h = mix32(h ^ 0x85ebca6b);
+  }
+  return mix32(h) >>> 0;
+}
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+export function makeRng(seed: number): Rng {
+  if (!Number.isFinite(seed)) throw new Error(`makeRng: seed must be a finite number, got ${seed}`);
+  let state = mix32(Math.floor(seed) >>> 0) || 0x6d2b79f5;
+  let spare: number | null = null;
+  const uint32 = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const uniform = (): number => uint32() / 4294967296;
+  return {
+    uniform,
+    uint32,
+    int: (n: number) => Math.floor(uniform() * n),
+    normal: () => {
+      if (spare != null) {
+        const s = spare;
+        spare = null;
+        return s;
+      }
+      let u = 0;
+      while (u === 0) u = uniform();
+      const v = uniform();
+      const r = Math.sqrt(-2 * Math.log(u));
+      spare = r * Math.sin(2 * Math.PI * v);
+      return r * Math.cos(2 * Math.PI * v);
+    },
+  };
+}
+
+/** Fisher–Yates shuffle of a copy of `items`. */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** `k` distinct indices from [0, n), uniformly without replacement, in random order. */
+export function sampleWithoutReplacement(n: number, k: number, rng: Rng): Int32Array {
+  if (k > n) throw new Error(`sampleWithoutReplacement: k=${k} exceeds n=${n}`);
+  const pool = new Int32Array(n);
+  for (let i = 0; i < n; i++) pool[i] = i;
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  return pool.slice(0, k);
+}
