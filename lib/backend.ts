@@ -6,6 +6,8 @@
  * There is exactly one copy of tfjs-core in the tree; everything imports `tf` from here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone does not register gradients (the umbrella package does).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernelFixes } from './kernels';

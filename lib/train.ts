@@ -1,0 +1,202 @@
+/**
+ * Training to convergence with Adam (the write-up's settings: lr 1e-2, batch 256,
+ * at most 20 epochs), all overridable.
+ *
+ * Convergence criterion (documented, recorded): after each epoch the epoch-mean
+ * training loss is compared with the best previous epoch; if it has not improved by
+ * more than `tolerance` (relative) for `patience` consecutive epochs the loss has
+ * plateaued and training stops ('plateau'); it also stops once that loss is below
+ * `targetLoss` ('targetLoss'), else after `epochs` ('maxEpochs').
+ */
+import { tf } from './backend';
+import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from './batches';
+import { countCorrect, crossEntropy, initWeights, labelSelector, ModelDef, weightsToTensors } from './models';
+import { deriveSeed, makeRng, shuffled } from './rng';
+import { Task } from './tasks';
+
+export interface TrainOptions {
+  /** Maximum epochs (write-up: 20). */
+  epochs?: number;
+  /** Minibatch size (write-up: 256). */
+  batchSize?: number;
+  /** Adam step size (write-up: 1e-2). */
+  learningRate?: number;
+  /** Seed of the initial weights and of the minibatch order. */
+  seed?: number;
+  /** Relative improvement of the epoch-mean training loss that counts as progress (default 0.02). */
+  tolerance?: number;
+  /** Epochs without progress before stopping (default 3). */
+  patience?: number;
+  /** Stop once the epoch-mean training loss is below this (default 1e-4: nothing left to fit). */
+  targetLoss?: number;
+  /** Batch size for evaluation passes (default 1024). */
+  evalBatchSize?: number;
+  /** Called after every epoch. */
+  onEpoch?: (record: EpochRecord, total: number) => void;
+  /** Called after every step (progress bars). */
+  onStep?: (step: number, totalSteps: number) => void;
+}
+
+export const TRAIN_DEFAULTS = {
+  epochs: 20,
+  batchSize: 256,
+  learningRate: 1e-2,
+  seed: 0,
+  tolerance: 0.02,
+  patience: 3,
+  targetLoss: 1e-4,
+  evalBatchSize: 1024,
+} as const;
+
+export type StopReason = 'plateau' | 'targetLoss' | 'maxEpochs';
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean minibatch loss over the epoch. */
+  trainLoss: number;
+  /** Minibatch accuracy over the epoch. */
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  /** Wall time of the epoch (training + test evaluation). */
+  seconds: number;
+}
+
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainResult {
+  /** The trained weights w*, as typed arrays. */
+  weights: Float32Array[];
+  history: EpochRecord[];
+  stoppedBecause: StopReason;
+  epochs: number;
+  /** Full training set at w*. */
+  train: Metrics;
+  /** Test set at w*. */
+  test: Metrics;
+  seconds: number;
+  settings: Required<Omit<TrainOptions, 'onEpoch' | 'onStep'>>;
+}
+
+/** Mean loss and accuracy of weights on a split, in blocks (one read-back). */
+export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024): Metrics {
+  const totals = tf.tidy(() => {
+    let lossSum: tf.Tensor = tf.scalar(0);
+    let correct: tf.Tensor = tf.scalar(0);
+    for (const [s, e] of blocks(split.n, batchSize)) {
+      const x = tf.slice(split.x, s, e - s);
+      const y = tf.slice(split.y, s, e - s) as tf.Tensor1D;
+      const taskLogits = tf.matMul(def.forward(weights, x), selector) as tf.Tensor2D;
+      lossSum = tf.add(lossSum, tf.mul(crossEntropy(taskLogits, y), e - s));
+      correct = tf.add(correct, countCorrect(taskLogits, y));
+    }
+    return tf.stack([lossSum, correct]);
+  });
+  const [lossSum, correct] = totals.dataSync();
+  totals.dispose();
+  return { loss: lossSum / split.n, accuracy: correct / split.n };
+}
+
+function checkPositive(name: string, value: number, integer: boolean): void {
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new Error(`train: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+}
+
+/** Train a model on a task from seeded initial weights; returns w* and the history. */
+export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}): TrainResult {
+  const settings = { ...TRAIN_DEFAULTS, ...stripCallbacks(options) };
+  checkPositive('epochs', settings.epochs, true);
+  checkPositive('batchSize', settings.batchSize, true);
+  checkPositive('learningRate', settings.learningRate, false);
+  checkPositive('patience', settings.patience, true);
+  const start = Date.now();
+  const selector = labelSelector(task.labels, def.numOutputs);
+  const train = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
+  const test = uploadSplit(task.xTest, task.yTest, task.inputShape, task.labels);
+  const init = weightsToTensors(def, initWeights(def, deriveSeed(settings.seed, 'init', def.architecture)));
+  const vars = init.map((t) => tf.variable(t, true));
+  init.forEach((t) => t.dispose());
+  const optimizer = tf.train.adam(settings.learningRate);
+  const order = makeRng(deriveSeed(settings.seed, 'batches'));
+  const stepsPerEpoch = Math.ceil(task.numTrain / settings.batchSize);
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const all = Array.from({ length: task.numTrain }, (_, i) => i);
+
+  const history: EpochRecord[] = [];
+  let stoppedBecause: StopReason = 'maxEpochs';
+  let best = Infinity;
+  let stale = 0;
+  let step = 0;
+  try {
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      const t0 = Date.now();
+      const perm = shuffled(all, order);
+      // Sums stay on the backend; read back once per epoch.
+      let lossSum = tf.scalar(0);
+      let correct = tf.scalar(0);
+      for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
+        const idx = Int32Array.from(perm.slice(s, e));
+        const [l, c] = tf.tidy(() => {
+          const { x, y: yb } = gatherBatch(train, idx);
+          const y = yb as tf.Tensor1D;
+          let batchCorrect: tf.Scalar = tf.scalar(0);
+          const loss = optimizer.minimize(() => {
+            const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
+            batchCorrect = tf.keep(countCorrect(taskLogits, y));
+            return crossEntropy(taskLogits, y);
+          }, true, vars) as tf.Scalar;
+          return [tf.add(lossSum, tf.mul(loss, e - s)), tf.add(correct, batchCorrect)];
+        });
+        lossSum.dispose();
+        correct.dispose();
+        lossSum = l as tf.Scalar;
+        correct = c as tf.Scalar;
+        options.onStep?.(++step, totalSteps);
+      }
+      const trainLoss = lossSum.dataSync()[0] / task.numTrain;
+      const trainAccuracy = correct.dataSync()[0] / task.numTrain;
+      lossSum.dispose();
+      correct.dispose();
+      const t = evaluate(def, vars, test, selector, settings.evalBatchSize);
+      const record: EpochRecord = { epoch, trainLoss, trainAccuracy, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (Date.now() - t0) / 1000 };
+      history.push(record);
+      options.onEpoch?.(record, settings.epochs);
+      if (!Number.isFinite(trainLoss)) throw new Error(`train: loss became ${trainLoss} at epoch ${epoch}; lower learningRate (now ${settings.learningRate})`);
+      if (trainLoss < settings.targetLoss) {
+        stoppedBecause = 'targetLoss';
+        break;
+      }
+      if (trainLoss < best * (1 - settings.tolerance)) stale = 0;
+      else if (++stale >= settings.patience) {
+        stoppedBecause = 'plateau';
+        break;
+      }
+      best = Math.min(best, trainLoss);
+    }
+    return {
+      weights: vars.map((v) => v.dataSync() as Float32Array),
+      history,
+      stoppedBecause,
+      epochs: history.length,
+      train: evaluate(def, vars, train, selector, settings.evalBatchSize),
+      test: evaluate(def, vars, test, selector, settings.evalBatchSize),
+      seconds: (Date.now() - start) / 1000,
+      settings,
+    };
+  } finally {
+    optimizer.dispose();
+    vars.forEach((v) => v.dispose());
+    selector.dispose();
+    disposeSplit(train);
+    disposeSplit(test);
+  }
+}
+
+function stripCallbacks(options: TrainOptions): Omit<TrainOptions, 'onEpoch' | 'onStep'> {
+  const { onEpoch: _e, onStep: _s, ...rest } = options;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+}
