@@ -60,7 +60,9 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       if (requested != null) throw new Error("backend 'tensorflow' requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0)");
       continue;
     }
+    const before = { ex: process.listeners('uncaughtException'), rej: process.listeners('unhandledRejection') };
     const ok = await tf.setBackend(name);
+    if (name === 'wasm') dropListenersAddedSince(before);
     if (!ok) {
       if (requested != null) throw new Error(`backend '${name}' failed to initialise`);
       continue;
@@ -75,6 +77,16 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     return name;
   }
   throw new Error('no tfjs backend could be initialised');
+}
+
+/**
+ * The emscripten-built wasm module installs process handlers that rethrow every
+ * uncaught error from inside its own minified source, so Node prints ~30 kB of
+ * wasm glue instead of the error. Remove them; Node's default reporting is better.
+ */
+function dropListenersAddedSince(before: { ex: Function[]; rej: Function[] }): void {
+  for (const l of process.listeners('uncaughtException')) if (!before.ex.includes(l)) process.removeListener('uncaughtException', l);
+  for (const l of process.listeners('unhandledRejection')) if (!before.rej.includes(l)) process.removeListener('unhandledRejection', l);
 }
 
 /** The active backend's name (after initBackend). */
