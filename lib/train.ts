@@ -140,17 +140,18 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       let correct = tf.scalar(0);
       for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
         const idx = Int32Array.from(perm.slice(s, e));
+        let batchCorrect: tf.Scalar | null = null; // kept out of minimize's tidy, disposed below
         const [l, c] = tf.tidy(() => {
           const { x, y: yb } = gatherBatch(train, idx);
           const y = yb as tf.Tensor1D;
-          let batchCorrect: tf.Scalar = tf.scalar(0);
           const loss = optimizer.minimize(() => {
             const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
             batchCorrect = tf.keep(countCorrect(taskLogits, y));
             return crossEntropy(taskLogits, y);
           }, true, vars) as tf.Scalar;
-          return [tf.add(lossSum, tf.mul(loss, e - s)), tf.add(correct, batchCorrect)];
+          return [tf.add(lossSum, tf.mul(loss, e - s)), tf.add(correct, batchCorrect!)];
         });
+        (batchCorrect as tf.Scalar | null)?.dispose();
         lossSum.dispose();
         correct.dispose();
         lossSum = l as tf.Scalar;

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { tf } from '../lib/backend';
+import { DeviceSplit } from '../lib/batches';
+import { estimateLlc, llcFromLosses, resolveLlcSettings, WRITEUP_LLC } from '../lib/llc';
+import { LossFn } from '../lib/models';
+import { linearRegressionData, setup } from './helpers';
+
+before(setup);
+
+/** Half mean squared error = Gaussian negative log-likelihood (σ = 1) up to a constant. */
+const mseLoss: LossFn = (ws, x, y) => tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, ws[0] as tf.Tensor2D), y))), 0.5) as tf.Scalar);
+
+function regression(n: number, d: number, seed: number): { data: DeviceSplit; wStar: tf.Tensor[] } {
+  const { X, Y, wOls } = linearRegressionData(n, d, seed);
+  return { data: { x: tf.tensor2d(X, [n, d]), y: tf.tensor2d(Y, [n, 1]), n }, wStar: [tf.tensor2d(wOls, [d, 1])] };
+}
+
+test('llcFromLosses is nβ · (mean loss − L_n(w*)) (Lau et al. eq. 13)', () => {
+  assert.equal(llcFromLosses([1, 2, 3], 1.5, 10), 5);
+});
+
+test("the write-up's setting is expressible exactly", () => {
+  const s = resolveLlcSettings(WRITEUP_LLC, 12665);
+  assert.equal(s.gamma, 10);
+  assert.equal(s.epsilon, 2e-4);
+  assert.equal(s.numDraws * s.stepsBetweenDraws + s.numBurnin, 2000);
+  assert.equal(s.batchSize, 256);
+  assert.equal(s.numChains, 1);
+  assert.ok(Math.abs(s.nbeta - 12665 / Math.log(12665)) < 1e-9);
+});
+
+// The relative noise of λ̂ falls like 1/√d, so the small model gets more chains.
+for (const [d, numChains] of [[10, 4], [50, 2]]) {
+  test(`regular model: linear regression with d = ${d} has λ = d/2; estimate within 10 %`, () => {
+    const { data, wStar } = regression(2000, d, d);
+    const r = estimateLlc(mseLoss, wStar, data, { epsilon: 3e-4, gamma: 1, numChains, numDraws: 2000, numBurnin: 200, seed: 1 });
+    const rel = Math.abs(r.llcMean - d / 2) / (d / 2);
+    assert.ok(rel < 0.1, `λ̂ = ${r.llcMean}, truth ${d / 2}, error ${(100 * rel).toFixed(1)} %`);
+    assert.ok(!r.diagnostics.flags.some((f) => f.code === 'diverged' || f.code === 'negative'), JSON.stringify(r.diagnostics.flags));
+  });
+}
+
+test('same seed → same result; w* unchanged; the result carries its settings and traces', () => {
+  const { data, wStar } = regression(500, 5, 3);
+  const before = wStar[0].dataSync().slice();
+  const opts = { epsilon: 1e-3, gamma: 1, numChains: 2, numDraws: 100, numBurnin: 10, seed: 9 };
+  const a = estimateLlc(mseLoss, wStar, data, opts);
+  const b = estimateLlc(mseLoss, wStar, data, opts);
+  assert.deepEqual(a.llcPerChain, b.llcPerChain);
+  assert.deepEqual(Array.from(wStar[0].dataSync()), Array.from(before));
+  assert.equal(a.lossTraces.length, 2);
+  assert.equal(a.lossTraces[0].length, 100);
+  assert.equal(a.settings.numBurnin, 10);
+  assert.notDeepEqual(estimateLlc(mseLoss, wStar, data, { ...opts, seed: 10 }).llcPerChain, a.llcPerChain);
+});
+
+test('no tensor leaks over 10,000 SGLD steps', () => {
+  const { data, wStar } = regression(200, 5, 4);
+  const before = tf.memory().numTensors;
+  let steps = 0;
+  estimateLlc(mseLoss, wStar, data, { epsilon: 1e-3, numChains: 2, numDraws: 5000, numBurnin: 0, batchSize: 32, onStep: (s) => (steps = s) });
+  assert.equal(steps, 10000);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('a far too large ε is flagged (divergence / exceeds d/2), and failed chains are not averaged', () => {
+  const { data, wStar } = regression(500, 5, 5);
+  const r = estimateLlc(mseLoss, wStar, data, { epsilon: 0.5, gamma: 1, numChains: 2, numDraws: 200, numBurnin: 0 });
+  const codes = new Set(r.diagnostics.flags.map((f) => f.code));
+  assert.ok(codes.has('diverged') || codes.has('exceedsHalfDim'), [...codes].join(','));
+  assert.equal(r.diagnostics.healthy, false);
+  if (r.diagnostics.failedChains.length === 2) assert.ok(Number.isNaN(r.llcMean));
+  for (const f of r.diagnostics.flags) assert.match(f.message, /epsilon|gamma|burn-in/);
+});
+
+test('bad options are rejected by name', () => {
+  const { data, wStar } = regression(100, 2, 6);
+  assert.throws(() => estimateLlc(mseLoss, wStar, data, { epsilon: 0 }), /epsilon must be a positive number, got 0/);
+  assert.throws(() => estimateLlc(mseLoss, wStar, data, { numChains: 1.5 }), /numChains must be a positive integer, got 1.5/);
+  assert.throws(() => estimateLlc(mseLoss, wStar, data, { numBurnin: -1 }), /numBurnin must be an integer ≥ 0, got -1/);
+});
