@@ -1,0 +1,146 @@
+/**
+ * Figures as vega-lite specs, rendered to SVG in Node (vega's headless renderer)
+ * and to PNG with resvg. The CLI and the notebooks use the same functions; every
+ * figure has labelled axes with units and shows its uncertainty.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ResultRow } from './experiment';
+import { CrossoverRow, FitRow, GapRow, SummaryRow } from './summary';
+
+export type Spec = Record<string, unknown>;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+const ARCH_COLORS = { domain: ['mlp', 'cnn'], range: ['#d95f02', '#1b9e77'] };
+const LLC_AXIS = 'λ̂ (dimensionless; effective parameter count / 2)';
+
+/** λ̂ vs number of labels, mean ± 95 % CI per architecture, with the linear fits. */
+export function scalingCurveSpec(summary: SummaryRow[], fits: FitRow[], title = 'λ̂ vs number of labels'): Spec {
+  const ks = summary.map((s) => s.k);
+  const kMin = Math.min(...ks);
+  const kMax = Math.max(...ks);
+  const fitLines = fits.flatMap((f) => [kMin, kMax].map((k) => ({ architecture: f.architecture, k, fit: f.intercept + f.slope * k, label: `${f.architecture}: slope ${f.slope.toFixed(1)} [${f.slopeLo.toFixed(1)}, ${f.slopeHi.toFixed(1)}], R² ${f.r2.toFixed(2)}` })));
+  const color = { field: 'architecture', type: 'nominal', scale: ARCH_COLORS, title: 'architecture' };
+  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', scale: { domain: [kMin - 0.3, kMax + 0.3] }, axis: { tickMinStep: 1 } };
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: 'points: mean over seeds; bars: 95 % t-interval; lines: least-squares fit (slope with 95 % CI, R²)' },
+    width: 460,
+    height: 300,
+    layer: [
+      { data: { values: summary }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'ciLo', type: 'quantitative', title: LLC_AXIS }, y2: { field: 'ciHi' }, color } },
+      { data: { values: summary }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, tooltip: [{ field: 'mean' }, { field: 'count' }] } },
+      { data: { values: fitLines }, mark: { type: 'line', strokeDash: [4, 3] }, encoding: { x, y: { field: 'fit', type: 'quantitative' }, color, detail: { field: 'label' } } },
+      { data: { values: fitLines.filter((_, i) => i % 2 === 1) }, mark: { type: 'text', align: 'right', dy: -8, fontSize: 10 }, encoding: { x, y: { field: 'fit', type: 'quantitative' }, text: { field: 'label' }, color } },
+    ],
+  };
+}
+
+/** MLP − CNN per k, paired by seed, with 95 % CI and a zero line. */
+export function gapSpec(gaps: GapRow[], title = 'λ̂(MLP) − λ̂(CNN) per number of labels'): Spec {
+  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', axis: { tickMinStep: 1 } };
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: 'mean of paired differences over seeds; bars: 95 % t-interval' },
+    width: 460,
+    height: 260,
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { y: { field: 'zero', type: 'quantitative' } } },
+      { data: { values: gaps }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'ciLo', type: 'quantitative', title: 'Δλ̂ = MLP − CNN' }, y2: { field: 'ciHi' } } },
+      { data: { values: gaps }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'gap', type: 'quantitative' } } },
+    ],
+  };
+}
+
+/** One MLP − CNN curve per label order. */
+export function shuffledSpec(orders: CrossoverRow[], title = 'MLP − CNN gap for shuffled label orders'): Spec {
+  const values = orders.flatMap((o) => o.gaps.map((g) => ({ order: o.order, k: g.k, gap: g.gap })));
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: 'one line per seeded random order of the digits' },
+    width: 460,
+    height: 280,
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { y: { field: 'zero', type: 'quantitative' } } },
+      { data: { values }, mark: { type: 'line', point: true, opacity: 0.7 }, encoding: { x: { field: 'k', type: 'quantitative', title: 'number of labels k' }, y: { field: 'gap', type: 'quantitative', title: 'Δλ̂ = MLP − CNN' }, color: { field: 'order', type: 'nominal', title: 'label order' } } },
+    ],
+  };
+}
+
+/** λ̂ over the ε × γ grid, one panel per architecture; failing settings are marked with their flag. */
+export function sensitivitySpec(rows: ResultRow[], title = 'λ̂ over the SGLD step size ε and localization γ'): Spec {
+  const values = rows.map((r) => ({
+    architecture: r.architecture,
+    k: r.k,
+    epsilon: r.config.llc.epsilon,
+    gamma: r.config.llc.gamma,
+    llc: Number.isFinite(r.llcMean) ? Number(r.llcMean.toFixed(1)) : null,
+    status: r.failed ? 'diverged' : r.flags.length ? [...new Set(r.flags)].join('+') : 'healthy',
+    label: r.failed ? 'NaN' : r.llcMean.toFixed(0),
+  }));
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: 'cell text: λ̂; outline: diagnostic status' },
+    data: { values },
+    facet: { column: { field: 'architecture', type: 'nominal', title: 'architecture' }, row: { field: 'k', type: 'ordinal', title: 'labels k' } },
+    spec: {
+      width: 220,
+      height: 160,
+      layer: [
+        { mark: 'rect', encoding: { x: { field: 'epsilon', type: 'ordinal', title: 'step size ε' }, y: { field: 'gamma', type: 'ordinal', title: 'localization γ', sort: 'descending' }, color: { field: 'llc', type: 'quantitative', title: 'λ̂', scale: { scheme: 'viridis' } } } },
+        { mark: { type: 'rect', fillOpacity: 0, strokeWidth: 3 }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, stroke: { field: 'status', type: 'nominal', title: 'diagnostics', scale: { scheme: 'set1' } } } },
+        { mark: { type: 'text', fontSize: 10, color: 'white' }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, text: { field: 'label' } } },
+      ],
+    },
+    resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** Loss traces nβ·(L_m(w_t) − L_n(w*)) of chains, to see settling and divergence. */
+export function traceSpec(traces: { name: string; losses: number[]; initLoss: number; nbeta: number }[], title = 'SGLD loss traces'): Spec {
+  const values = traces.flatMap((t) => {
+    const step = Math.max(1, Math.floor(t.losses.length / 400));
+    const out: { chain: string; draw: number; value: number }[] = [];
+    for (let i = 0; i < t.losses.length; i += step) out.push({ chain: t.name, draw: i, value: t.nbeta * (t.losses[i] - t.initLoss) });
+    return out;
+  });
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: 'nβ·(L_m(w_t) − L_n(w*)); its mean over draws is λ̂' },
+    width: 460,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1 },
+    encoding: { x: { field: 'draw', type: 'quantitative', title: 'SGLD draw t' }, y: { field: 'value', type: 'quantitative', title: 'nβ·(L_m − L_n(w*))' }, color: { field: 'chain', type: 'nominal', title: 'chain' } },
+  };
+}
+
+/** Render a vega-lite spec to an SVG string. */
+export async function renderSvg(spec: Spec): Promise<string> {
+  const vega = require('vega');
+  const vl = require('vega-lite');
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg: string = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const { Resvg } = require('@resvg/resvg-js');
+  return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: 'white' }).render().asPng();
+}
+
+export function defaultFiguresDir(): string {
+  return path.resolve(__dirname, '..', 'figures');
+}
+
+/** Render a figure and write `<name>.svg` and `<name>.png`; returns the SVG. */
+export async function saveFigure(spec: Spec, name: string, dir = defaultFiguresDir()): Promise<{ svg: string; svgPath: string; pngPath: string }> {
+  const svg = await renderSvg(spec);
+  fs.mkdirSync(dir, { recursive: true });
+  const svgPath = path.join(dir, `${name}.svg`);
+  const pngPath = path.join(dir, `${name}.png`);
+  fs.writeFileSync(svgPath, svg);
+  fs.writeFileSync(pngPath, svgToPng(svg));
+  return { svg, svgPath, pngPath };
+}

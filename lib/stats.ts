@@ -1,0 +1,130 @@
+/**
+ * Small statistics for summaries: Student-t quantiles and tails, confidence
+ * intervals, ordinary least squares with a slope interval, the paired t-test.
+ */
+import { mean, variance } from './diagnostics';
+
+/** ln Γ(x), Lanczos approximation (Numerical Recipes §6.1). */
+function lnGamma(x: number): number {
+  const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+  let y = x;
+  const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
+  let ser = 1.000000000190015;
+  for (const ci of c) ser += ci / ++y;
+  return -tmp + Math.log((2.5066282746310005 * ser) / x);
+}
+
+/** Continued fraction of the incomplete beta function (Numerical Recipes §6.4). */
+function betacf(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+    c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+    c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-12) break;
+  }
+  return h;
+}
+
+/** Regularised incomplete beta I_x(a, b). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const bt = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (bt * betacf(a, b, x)) / a : 1 - (bt * betacf(b, a, 1 - x)) / b;
+}
+
+/** P(T > t) for Student's t with `df` degrees of freedom. */
+export function tUpperTail(t: number, df: number): number {
+  const p = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? p : 1 - p;
+}
+
+/** Two-sided p-value of a t statistic. */
+export function tTwoSidedP(t: number, df: number): number {
+  return Math.min(1, 2 * tUpperTail(Math.abs(t), df));
+}
+
+/** The q-quantile of Student's t (bisection on the tail; |error| < 1e-10). */
+export function tQuantile(q: number, df: number): number {
+  if (!(q > 0 && q < 1) || !(df > 0)) return NaN;
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (1 - tUpperTail(mid, df) < q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface Interval {
+  mean: number;
+  sd: number;
+  n: number;
+  /** Half-width of the two-sided t interval (NaN with n < 2). */
+  halfWidth: number;
+  lo: number;
+  hi: number;
+}
+
+/** Mean with a two-sided `level` t confidence interval (default 95 %). */
+export function meanCI(xs: number[], level = 0.95): Interval {
+  const n = xs.length;
+  const m = n ? mean(xs) : NaN;
+  const sd = n > 1 ? Math.sqrt(variance(xs)) : NaN;
+  const halfWidth = n > 1 ? (tQuantile(1 - (1 - level) / 2, n - 1) * sd) / Math.sqrt(n) : NaN;
+  return { mean: m, sd, n, halfWidth, lo: m - halfWidth, hi: m + halfWidth };
+}
+
+export interface LinearFit {
+  slope: number;
+  intercept: number;
+  r2: number;
+  /** 95 % interval of the slope. */
+  slopeLo: number;
+  slopeHi: number;
+  n: number;
+}
+
+/** Ordinary least squares y = a + b x, with the t interval of the slope. */
+export function linearFit(x: number[], y: number[], level = 0.95): LinearFit {
+  const n = x.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (x[i] - mx) ** 2;
+    sxy += (x[i] - mx) * (y[i] - my);
+    syy += (y[i] - my) ** 2;
+  }
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  const sse = Math.max(0, syy - slope * sxy);
+  const se = n > 2 ? Math.sqrt(sse / (n - 2) / sxx) : NaN;
+  const tq = n > 2 ? tQuantile(1 - (1 - level) / 2, n - 2) : NaN;
+  return { slope, intercept, r2: syy > 0 ? 1 - sse / syy : NaN, slopeLo: slope - tq * se, slopeHi: slope + tq * se, n };
+}
+
+/** Paired t-test of a − b: mean difference with its interval, t, df and two-sided p. */
+export function pairedTTest(a: number[], b: number[], level = 0.95): Interval & { t: number; df: number; p: number } {
+  if (a.length !== b.length) throw new Error(`pairedTTest: lengths differ (${a.length} vs ${b.length})`);
+  const d = a.map((v, i) => v - b[i]);
+  const ci = meanCI(d, level);
+  const t = ci.mean / (ci.sd / Math.sqrt(ci.n));
+  const df = ci.n - 1;
+  return { ...ci, t, df, p: df > 0 ? tTwoSidedP(t, df) : NaN };
+}

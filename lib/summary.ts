@@ -1,0 +1,154 @@
+/**
+ * Summaries of result rows: λ̂ by (architecture, k) with 95 % intervals, linear
+ * fits of λ̂ against k, the paired MLP − CNN gap, crossover points of label orders.
+ * Plain arrays in, plain arrays out; `toDataFrame` turns any of them into a danfo DataFrame.
+ */
+import { ResultRow } from './experiment';
+import { Architecture } from './models';
+import { linearFit, LinearFit, meanCI, pairedTTest } from './stats';
+
+export interface SummaryOptions {
+  /** Drop rows explicitly: 'failed' (no finite λ̂) or 'flagged' (any diagnostic flag). Default: keep all. */
+  exclude?: 'none' | 'failed' | 'flagged';
+  level?: number;
+}
+
+export interface SummaryRow {
+  architecture: Architecture;
+  k: number;
+  mean: number;
+  sd: number;
+  count: number;
+  ciLo: number;
+  ciHi: number;
+  /** Rows with no finite λ̂ / with any flag, among all rows of the group (before exclusion). */
+  failed: number;
+  flagged: number;
+  excluded: number;
+  testAccuracy: number;
+}
+
+function excluded(r: ResultRow, exclude: SummaryOptions['exclude']): boolean {
+  return (exclude === 'failed' && r.failed) || (exclude === 'flagged' && (r.failed || r.flags.length > 0));
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k)!.push(it);
+  }
+  return m;
+}
+
+/** Mean, sd, count and t interval of λ̂ by (architecture, k). Failed rows make the mean NaN unless excluded. */
+export function summarize(rows: ResultRow[], options: SummaryOptions = {}): SummaryRow[] {
+  const out: SummaryRow[] = [];
+  for (const group of groupBy(rows, (r) => `${r.architecture}|${r.k}`).values()) {
+    const kept = group.filter((r) => !excluded(r, options.exclude));
+    const ci = meanCI(kept.map((r) => r.llcMean), options.level);
+    out.push({
+      architecture: group[0].architecture,
+      k: group[0].k,
+      mean: ci.mean,
+      sd: ci.sd,
+      count: ci.n,
+      ciLo: ci.lo,
+      ciHi: ci.hi,
+      failed: group.filter((r) => r.failed).length,
+      flagged: group.filter((r) => r.flags.length > 0).length,
+      excluded: group.length - kept.length,
+      testAccuracy: meanCI(kept.map((r) => r.testAccuracy)).mean,
+    });
+  }
+  return out.sort((a, b) => (a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : a.k - b.k));
+}
+
+export interface FitRow extends LinearFit {
+  architecture: Architecture;
+}
+
+/** λ̂ = intercept + slope · k per architecture, fitted to every (non-excluded) row. */
+export function fitByArchitecture(rows: ResultRow[], options: SummaryOptions = {}): FitRow[] {
+  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude) && Number.isFinite(r.llcMean)), (r) => r.architecture).values()].map((g) => ({
+    architecture: g[0].architecture,
+    ...linearFit(g.map((r) => r.k), g.map((r) => r.llcMean), options.level),
+  }));
+}
+
+export interface GapRow {
+  k: number;
+  /** Mean of MLP − CNN over seeds paired by seed (and order). */
+  gap: number;
+  ciLo: number;
+  ciHi: number;
+  pairs: number;
+  t: number;
+  p: number;
+  mlpAccuracy: number;
+  cnnAccuracy: number;
+}
+
+const pairKey = (r: ResultRow) => `${r.k}|${r.seed}|${r.order}|${r.numTrain}`;
+
+/** MLP − CNN per k, paired by (seed, order), with a paired t-test. */
+export function gapByK(rows: ResultRow[], options: SummaryOptions = {}): GapRow[] {
+  const kept = rows.filter((r) => !excluded(r, options.exclude));
+  const cnn = new Map(kept.filter((r) => r.architecture === 'cnn').map((r) => [pairKey(r), r]));
+  const pairs = kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ mlp: m, cnn: cnn.get(pairKey(m))! }));
+  return [...groupBy(pairs, (p) => String(p.mlp.k)).values()]
+    .map((g) => {
+      const t = pairedTTest(g.map((p) => p.mlp.llcMean), g.map((p) => p.cnn.llcMean), options.level);
+      return {
+        k: g[0].mlp.k,
+        gap: t.mean,
+        ciLo: t.lo,
+        ciHi: t.hi,
+        pairs: t.n,
+        t: t.t,
+        p: t.p,
+        mlpAccuracy: meanCI(g.map((p) => p.mlp.testAccuracy)).mean,
+        cnnAccuracy: meanCI(g.map((p) => p.cnn.testAccuracy)).mean,
+      };
+    })
+    .sort((a, b) => a.k - b.k);
+}
+
+export interface CrossoverRow {
+  order: string;
+  /** Gap MLP − CNN at each k of the order. */
+  gaps: { k: number; gap: number }[];
+  /** The smallest k from which the gap stays > 0 up to the largest k (NaN if the last gap is ≤ 0). */
+  crossover: number;
+  /** Number of sign changes along k (1 = one clean crossover). */
+  signChanges: number;
+}
+
+/** Per label order: where MLP − CNN changes sign (the comment thread's crossover near five classes). */
+export function crossovers(rows: ResultRow[], options: SummaryOptions = {}): CrossoverRow[] {
+  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude)), (r) => r.order).values()].map((g) => {
+    const gaps = gapByK(g).map((x) => ({ k: x.k, gap: x.gap }));
+    let crossover = NaN;
+    for (let i = gaps.length - 1; i >= 0 && gaps[i].gap > 0; i--) crossover = gaps[i].k;
+    let signChanges = 0;
+    for (let i = 1; i < gaps.length; i++) if (Math.sign(gaps[i].gap) !== Math.sign(gaps[i - 1].gap)) signChanges++;
+    return { order: g[0].order, gaps, crossover, signChanges };
+  });
+}
+
+/** Any array of flat records as a danfo DataFrame (danfo is loaded on first use: it is slow to import). */
+export function toDataFrame(records: object[], columns?: string[]): any {
+  const dfd = require('danfojs');
+  const flat = records.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) if (!columns || columns.includes(k)) o[k] = typeof v === 'number' ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v;
+    return o;
+  });
+  return new dfd.DataFrame(flat);
+}
+
+/** Rows of a sweep as a DataFrame of the columns people read first. */
+export function resultsFrame(rows: ResultRow[]): any {
+  return toDataFrame(rows, ['architecture', 'k', 'seed', 'order', 'llcMean', 'llcStd', 'testAccuracy', 'trainLoss', 'epochs', 'stoppedBecause', 'flags', 'llcSeconds']);
+}

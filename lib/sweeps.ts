@@ -1,0 +1,128 @@
+/**
+ * Sweeps declared as data, at two scales (profiles):
+ *   writeup      {MLP, CNN} × k = 2..10 (order 0..9) × seeds
+ *   shuffled     10 seeded random label orders × {MLP, CNN} × k = 2..10
+ *   sensitivity  ε × γ grid of SGLD settings on chosen trained models
+ *   fullmnist    k = 10 with all 60,000 training examples (comparison with Lau et al.)
+ * `full` is the write-up's settings; `quick` is a scaled-down version of the same
+ * sweeps that finishes in about a quarter of an hour on a 2-core machine.
+ */
+import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
+import { Architecture, ARCHITECTURES } from './models';
+import { DEFAULT_ORDER, randomOrder } from './tasks';
+import { WRITEUP_LLC } from './llc';
+
+export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
+export type SweepName = (typeof SWEEPS)[number];
+
+export interface Profile {
+  name: string;
+  numTrain: number;
+  numTest: number;
+  seeds: number[];
+  ks: number[];
+  train: TrainSettings;
+  llc: SgldSettings;
+  /** Seeds of the random label orders of the shuffled sweep. */
+  orderSeeds: number[];
+  /** Sensitivity grid and the trained models it is run on. */
+  sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
+  fullMnist: { numTrain: number; numTest: number; seeds: number[] };
+}
+
+const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+export const PROFILES: Record<string, Profile> = {
+  /** The write-up: Adam 1e-2, batch 256, ≤ 20 epochs, n = 12,665; SGLD γ = 10, ε = 2e-4, 2000 steps, m = 256, nβ = n/log n. */
+  full: {
+    name: 'full',
+    numTrain: 12665,
+    numTest: 2115,
+    seeds: [0, 1, 2, 3, 4],
+    ks: KS,
+    train: { epochs: 20, batchSize: 256, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC },
+    orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
+    fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
+  },
+  /** Same sweeps, smaller: n = 2,000, ≤ 6 epochs, 600 SGLD steps with m = 64, 3 seeds. */
+  quick: {
+    name: 'quick',
+    numTrain: 2000,
+    numTest: 1000,
+    seeds: [0, 1, 2],
+    ks: KS,
+    train: { epochs: 6, batchSize: 128, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC, numDraws: 500, numBurnin: 100, batchSize: 64 },
+    orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    sensitivity: { epsilons: [1e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
+    fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
+  },
+};
+
+export function getProfile(name: string): Profile {
+  const p = PROFILES[name];
+  if (!p) throw new Error(`unknown profile '${name}'; valid: ${Object.keys(PROFILES).join(', ')}`);
+  return p;
+}
+
+export function parseSweep(name: string): SweepName {
+  if (!(SWEEPS as readonly string[]).includes(name)) throw new Error(`unknown sweep '${name}'; valid: ${SWEEPS.join(', ')}`);
+  return name as SweepName;
+}
+
+export interface SweepOptions {
+  architectures?: Architecture[];
+  ks?: number[];
+  seeds?: number[];
+  dataset?: Dataset;
+}
+
+function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
+  return { dataset, architecture, order: order.slice(), k, seed, numTrain: p.numTrain, numTest: p.numTest, train: { ...p.train }, llc: { ...p.llc }, ...extra };
+}
+
+/** The cells of a sweep at a profile, in a fixed order. */
+export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOptions = {}): CellConfig[] {
+  const archs = options.architectures ?? [...ARCHITECTURES];
+  const ks = options.ks ?? profile.ks;
+  const seeds = options.seeds ?? profile.seeds;
+  const dataset = options.dataset ?? 'mnist';
+  const out: CellConfig[] = [];
+  switch (sweep) {
+    case 'writeup':
+      for (const seed of seeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seed));
+      break;
+    case 'shuffled':
+      for (const os of profile.orderSeeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seeds[0]));
+      break;
+    case 'sensitivity':
+      for (const k of options.ks ?? profile.sensitivity.ks)
+        for (const a of archs)
+          for (const gamma of profile.sensitivity.gammas)
+            for (const epsilon of profile.sensitivity.epsilons) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seeds[0], { llc: { ...profile.llc, epsilon, gamma } }));
+      break;
+    case 'fullmnist':
+      for (const seed of options.seeds ?? profile.fullMnist.seeds)
+        for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, 10, seed, { numTrain: profile.fullMnist.numTrain, numTest: profile.fullMnist.numTest }));
+      break;
+  }
+  return out;
+}
+
+/** Parse "i/N" (1-based i). */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new Error(`malformed shard '${text}'; expected i/N with 1 ≤ i ≤ N, e.g. 1/4`);
+  }
+  return { index, count };
+}
+
+/** Deterministic 1/N slice: cell j goes to shard (j mod N) + 1, so shards are balanced across architectures. */
+export function shardCells<T>(cells: T[], shard: { index: number; count: number }): T[] {
+  return cells.filter((_, j) => j % shard.count === shard.index - 1);
+}
