@@ -15,7 +15,7 @@ import { backendName, tf } from './backend';
 import { blocks, DeviceSplit, gatherBatch } from './batches';
 import { diagnose, Diagnostics, DiagnosticThresholds, mean } from './diagnostics';
 import { LossFn } from './models';
-import { deriveSeed, makeRng, Rng } from './rng';
+import { deriveSeed, fillNormal, makeRng, Rng } from './rng';
 import { sgldUpdate } from './sgld';
 
 export interface LlcOptions {
@@ -140,9 +140,7 @@ export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit
 /** Standard normals for every parameter, from the chain's own generator. */
 function normals(shapes: number[][], rng: Rng): tf.Tensor[] {
   return shapes.map((shape) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const z = new Float32Array(size);
-    for (let i = 0; i < size; i++) z[i] = rng.normal();
+    const z = fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), rng);
     return tf.tensor(z, shape, 'float32');
   });
 }

@@ -91,3 +91,73 @@ export function sampleWithoutReplacement(n: number, k: number, rng: Rng): Int32A
   }
   return pool.slice(0, k);
 }
+
+// Ziggurat tables (Marsaglia & Tsang 2000, "The Ziggurat Method for Generating
+// Random Variables", 128 layers): the SGLD noise needs ~10^5 normals per step,
+// and Box–Muller's log/sqrt/sin/cos per pair dominated a small model's step.
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const zk = new Float64Array(128);
+const zw = new Float64Array(128);
+const zf = new Float64Array(128);
+(() => {
+  const m1 = 2147483648;
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  zk[0] = (dn / q) * m1;
+  zk[1] = 0;
+  zw[0] = q / m1;
+  zw[127] = dn / m1;
+  zf[0] = 1;
+  zf[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    zk[i + 1] = (dn / tn) * m1;
+    tn = dn;
+    zf[i] = Math.exp(-0.5 * dn * dn);
+    zw[i] = dn / m1;
+  }
+})();
+
+/**
+ * Fill `out` with standard normals by the ziggurat method. The layer index and the
+ * value use independent random bits (the original reuses the low bits for both).
+ */
+export function fillNormal(out: Float32Array, rng: Rng): Float32Array {
+  let layers = 0;
+  let bitsLeft = 0;
+  for (let i = 0; i < out.length; i++) {
+    for (;;) {
+      const hz = rng.uint32() | 0;
+      if (bitsLeft === 0) {
+        layers = rng.uint32();
+        bitsLeft = 4;
+      }
+      const iz = layers & 127;
+      layers >>>= 8;
+      bitsLeft--;
+      const x = hz * zw[iz];
+      if (Math.abs(hz) < zk[iz]) {
+        out[i] = x;
+        break;
+      }
+      if (iz === 0) {
+        // Tail beyond R (Marsaglia 1964).
+        let xt: number;
+        let y: number;
+        do {
+          xt = -Math.log(1 - rng.uniform()) / ZIG_R;
+          y = -Math.log(1 - rng.uniform());
+        } while (y + y < xt * xt);
+        out[i] = hz > 0 ? ZIG_R + xt : -ZIG_R - xt;
+        break;
+      }
+      if (zf[iz] + rng.uniform() * (zf[iz - 1] - zf[iz]) < Math.exp(-0.5 * x * x)) {
+        out[i] = x;
+        break;
+      }
+    }
+  }
+  return out;
+}

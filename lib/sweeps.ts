@@ -33,6 +33,19 @@ export interface Profile {
 const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 export const PROFILES: Record<string, Profile> = {
+  /** Seconds, for tests and CI's notebook runs: shows nothing scientific. */
+  tiny: {
+    name: 'tiny',
+    numTrain: 256,
+    numTest: 128,
+    seeds: [0, 1],
+    ks: [2, 3, 4],
+    train: { epochs: 1, batchSize: 64, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 },
+    orderSeeds: [1, 2],
+    sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
+    fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
+  },
   /** The write-up: Adam 1e-2, batch 256, ≤ 20 epochs, n = 12,665; SGLD γ = 10, ε = 2e-4, 2000 steps, m = 256, nβ = n/log n. */
   full: {
     name: 'full',
