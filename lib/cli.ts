@@ -14,6 +14,7 @@ export interface CliOptions {
   list: boolean;
   summaryOnly: boolean;
   dataDir?: string;
+  figuresDir?: string;
   architectures?: ('mlp' | 'cnn')[];
   ks?: number[];
   seeds?: number[];
@@ -23,7 +24,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: reproduce [--profile quick|full] [--sweep writeup|shuffled|sensitivity|fullmnist]
-                 [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR]
+                 [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
                  [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--draws N] [--epochs N]`;
 
 function positiveInt(flag: string, text: string | undefined): number {
@@ -58,6 +59,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--list': o.list = true; break;
       case '--summary-only': o.summaryOnly = true; break;
       case '--data-dir': o.dataDir = value(); break;
+      case '--figures-dir': o.figuresDir = value(); break;
       case '--arch': o.architectures = value().split(',').map((a) => parseArchitecture(a)); break;
       case '--k':
         o.ks = intList('--k', value());

@@ -21,7 +21,7 @@ export function scalingCurveSpec(summary: SummaryRow[], fits: FitRow[], title = 
   const kMax = Math.max(...ks);
   const fitLines = fits.flatMap((f) => [kMin, kMax].map((k) => ({ architecture: f.architecture, k, fit: f.intercept + f.slope * k, label: `${f.architecture}: slope ${f.slope.toFixed(1)} [${f.slopeLo.toFixed(1)}, ${f.slopeHi.toFixed(1)}], R² ${f.r2.toFixed(2)}` })));
   const color = { field: 'architecture', type: 'nominal', scale: ARCH_COLORS, title: 'architecture' };
-  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', scale: { domain: [kMin - 0.3, kMax + 0.3] }, axis: { tickMinStep: 1 } };
+  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', scale: { domain: [kMin - 0.3, kMax + 0.3] }, axis: { values: [...new Set(ks)], format: 'd' } };
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle: 'points: mean over seeds; bars: 95 % t-interval; lines: least-squares fit (slope with 95 % CI, R²)' },
@@ -38,7 +38,7 @@ export function scalingCurveSpec(summary: SummaryRow[], fits: FitRow[], title = 
 
 /** MLP − CNN per k, paired by seed, with 95 % CI and a zero line. */
 export function gapSpec(gaps: GapRow[], title = 'λ̂(MLP) − λ̂(CNN) per number of labels'): Spec {
-  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', axis: { tickMinStep: 1 } };
+  const x = { field: 'k', type: 'quantitative', title: 'number of labels k', axis: { values: gaps.map((g) => g.k), format: 'd' } };
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle: 'mean of paired differences over seeds; bars: 95 % t-interval' },
@@ -62,7 +62,7 @@ export function shuffledSpec(orders: CrossoverRow[], title = 'MLP − CNN gap fo
     height: 280,
     layer: [
       { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { y: { field: 'zero', type: 'quantitative' } } },
-      { data: { values }, mark: { type: 'line', point: true, opacity: 0.7 }, encoding: { x: { field: 'k', type: 'quantitative', title: 'number of labels k' }, y: { field: 'gap', type: 'quantitative', title: 'Δλ̂ = MLP − CNN' }, color: { field: 'order', type: 'nominal', title: 'label order' } } },
+      { data: { values }, mark: { type: 'line', point: true, opacity: 0.7 }, encoding: { x: { field: 'k', type: 'quantitative', title: 'number of labels k', axis: { values: [...new Set(values.map((v) => v.k))], format: 'd' } }, y: { field: 'gap', type: 'quantitative', title: 'Δλ̂ = MLP − CNN' }, color: { field: 'order', type: 'nominal', title: 'label order' } } },
     ],
   };
 }

@@ -8,13 +8,13 @@ import { SweepName } from './sweeps';
 import { crossovers, fitByArchitecture, gapByK, summarize, toDataFrame } from './summary';
 import { meanCI } from './stats';
 
-export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: string, log = console.log): Promise<string[]> {
+export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: string, figuresDir?: string, log = console.log): Promise<string[]> {
   if (rows.length === 0) {
     log('no finished cells to summarise yet');
     return [];
   }
   const written: string[] = [];
-  const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${profile}-${name}`)).pngPath);
+  const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${profile}-${name}`, figuresDir)).pngPath);
   const failed = rows.filter((r) => r.failed).length;
   const flagged = rows.filter((r) => r.flags.length > 0).length;
   log(`${rows.length} cells; ${failed} failed (no finite λ̂), ${flagged} with diagnostic flags (kept in the means; see the 'flagged' column)`);

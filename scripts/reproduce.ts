@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     console.error(`sweep finished in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   }
   const rows = loadCellResults(cells, profile, options.dataDir).filter((r): r is ResultRow => r != null);
-  await reportSweep(options.sweep, rows, profile);
+  await reportSweep(options.sweep, rows, profile, options.figuresDir);
   return 0;
 }
 

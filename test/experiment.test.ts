@@ -15,7 +15,7 @@ const repo = path.resolve(__dirname, '..');
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'llc-exp-'));
 const tiny = getProfile('tiny');
 const cli = (args: string[], dataDir: string) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'scripts/reproduce.ts'), ...args, '--data-dir', dataDir], { cwd: repo, encoding: 'utf8' });
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'scripts/reproduce.ts'), ...args, '--data-dir', dataDir, '--figures-dir', path.join(dataDir, 'figures')], { cwd: repo, encoding: 'utf8' });
 
 test('config keys: key order does not matter, any changed setting makes a new key', () => {
   assert.equal(canonicalJson({ b: 1, a: [1, { d: 2, c: 3 }] }), '{"a":[1,{"c":3,"d":2}],"b":1}');
@@ -76,7 +76,7 @@ test('killing a sweep mid-cell leaves no result that looks finished; rerunning c
   const results = path.join(dataDir, 'results', 'tiny');
   const finished = fs.existsSync(results) ? fs.readdirSync(results).filter((f) => f.endsWith('.json')) : [];
   assert.deepEqual(finished, []);
-  const rerun = cli(args.slice(0, -2), dataDir);
+  const rerun = cli(args.slice(0, -2), dataDir); // cli() adds --data-dir
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.equal(fs.readdirSync(results).filter((f) => f.endsWith('.json')).length, 1);
 });
@@ -108,6 +108,7 @@ test('CLI: a tiny sweep end to end (2 cells), then --list shows them done', () =
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /λ̂ by architecture and number of labels/);
   assert.equal(fs.readdirSync(path.join(dataDir, 'results', 'tiny')).filter((f) => f.endsWith('.json')).length, 2);
+  assert.ok(fs.existsSync(path.join(dataDir, 'figures', 'tiny-scaling-curve.png')));
   const list = cli(['--profile', 'tiny', '--arch', 'mlp', '--k', '2,3', '--seeds', '0', '--list'], dataDir);
   assert.match(list.stdout, /2\/2 done/);
 });
