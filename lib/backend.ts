@@ -6,8 +6,10 @@
  * There is exactly one copy of tfjs-core in the tree; everything imports `tf` from here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone does not register gradients (the umbrella package does).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core's CommonJS bundle registers no gradients; the umbrella package's bundle does
+// (into the same global registry). Its ESM file dist/register_all_gradients cannot be
+// required by plain Node, which is how tslab loads packages.
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernelFixes } from './kernels';

@@ -2,7 +2,7 @@
  * Command-line parsing for the main job (scripts/reproduce.ts), kept pure so it can be tested:
  * every bad value gets an error naming it and the valid choices, before anything is written.
  */
-import { CellConfig } from './experiment';
+import { CellConfig, Dataset, DATASETS } from './experiment';
 import { ARCHITECTURES, parseArchitecture } from './models';
 import { getProfile, parseShard, parseSweep, Profile, shardCells, SweepName, sweepCells } from './sweeps';
 
@@ -13,6 +13,7 @@ export interface CliOptions {
   shard?: { index: number; count: number };
   list: boolean;
   summaryOnly: boolean;
+  dataset?: Dataset;
   dataDir?: string;
   figuresDir?: string;
   architectures?: ('mlp' | 'cnn')[];
@@ -24,7 +25,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: reproduce [--profile quick|full] [--sweep writeup|shuffled|sensitivity|fullmnist]
-                 [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
+                 [--dataset mnist|mnist1d] [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
                  [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--draws N] [--epochs N]`;
 
 function positiveInt(flag: string, text: string | undefined): number {
@@ -54,6 +55,12 @@ export function parseArgs(argv: string[]): CliOptions {
     switch (flag) {
       case '--profile': o.profile = getProfile(value()); break;
       case '--sweep': o.sweep = parseSweep(value()); break;
+      case '--dataset': {
+        const d = value();
+        if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
+        o.dataset = d as Dataset;
+        break;
+      }
       case '--workers': o.workers = positiveInt('--workers', value()); break;
       case '--shard': o.shard = parseShard(value()); break;
       case '--list': o.list = true; break;
@@ -80,7 +87,7 @@ export function parseArgs(argv: string[]): CliOptions {
 
 /** The cells selected by the options (profile, sweep, overrides, shard). */
 export function selectedCells(o: CliOptions): CellConfig[] {
-  let cells = sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds });
+  let cells = sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds, dataset: o.dataset });
   if (o.draws != null || o.epochs != null) {
     cells = cells.map((c) => ({
       ...c,

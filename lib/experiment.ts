@@ -15,10 +15,10 @@ import { estimateLlc, LlcOptions } from './llc';
 import { Architecture, labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from './models';
 import { deriveSeed } from './rng';
 import { configKey, readJson, readWeights, writeJsonAtomic, writeWeights } from './store';
-import { firstK, makeTask, Task, validateLabels } from './tasks';
+import { firstK, makeTask, makeTaskFrom, mnist1dData, Task, validateLabels } from './tasks';
 import { EpochRecord, Metrics, StopReason, trainModel, TrainOptions } from './train';
 
-export const DATASETS = ['mnist'] as const;
+export const DATASETS = ['mnist', 'mnist1d'] as const;
 export type Dataset = (typeof DATASETS)[number];
 
 /** Bump when results computed by older code must not be reused. */
@@ -139,7 +139,8 @@ export const resultPath = (dataDir: string, profile: string, key: string) => pat
 const modelPaths = (dataDir: string, key: string) => ({ json: path.join(dataDir, 'models', `${key}.json`), bin: path.join(dataDir, 'models', `${key}.bin`) });
 
 export function taskForCell(cell: CellConfig): Task {
-  return makeTask({ labels: firstK(cell.k, cell.order), numTrain: cell.numTrain, numTest: cell.numTest, seed: cell.seed });
+  const options = { labels: firstK(cell.k, cell.order), numTrain: cell.numTrain, numTest: cell.numTest, seed: cell.seed };
+  return cell.dataset === 'mnist1d' ? makeTaskFrom(mnist1dData(), options) : makeTask(options);
 }
 
 /** Train the cell's model, or load it from the model cache. */
@@ -147,7 +148,7 @@ export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptio
   const dataDir = options.dataDir ?? defaultDataDir();
   const key = trainKey(cell);
   const files = modelPaths(dataDir, key);
-  const def = modelDef(cell.architecture);
+  const def = modelDef(cell.architecture, cell.dataset);
   const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
   if (meta) return { ...meta, weights: readWeights(files.bin, def.params.map((p) => p.shape.reduce((a, b) => a * b, 1))) };
   const r = trainModel(def, task, {
@@ -173,7 +174,7 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
 
   const task = taskForCell(cell);
   const model = trainedModel(cell, task, options);
-  const def = modelDef(cell.architecture);
+  const def = modelDef(cell.architecture, cell.dataset);
   const selector = labelSelector(task.labels, def.numOutputs);
   const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const wStar = weightsToTensors(def, model.weights);

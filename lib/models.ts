@@ -11,6 +11,7 @@
  * zero gradient.
  */
 import { tf } from './backend';
+import { cnn1dDef, mlp1dDef } from './mnist1d-models';
 import { makeRng } from './rng';
 
 export const ARCHITECTURES = ['mlp', 'cnn'] as const;
@@ -90,8 +91,10 @@ export function cnnDef(numOutputs = 10): ModelDef {
   };
 }
 
-export function modelDef(architecture: Architecture | string): ModelDef {
+/** The write-up's models for MNIST, or the reference models for MNIST-1D. */
+export function modelDef(architecture: Architecture | string, dataset: 'mnist' | 'mnist1d' = 'mnist'): ModelDef {
   const arch = parseArchitecture(architecture);
+  if (dataset === 'mnist1d') return arch === 'mlp' ? mlp1dDef() : cnn1dDef();
   return arch === 'mlp' ? mlpDef() : cnnDef();
 }
 

@@ -128,3 +128,21 @@ export function pairedTTest(a: number[], b: number[], level = 0.95): Interval & 
   const df = ci.n - 1;
   return { ...ci, t, df, p: df > 0 ? tTwoSidedP(t, df) : NaN };
 }
+
+/** Pearson correlation with its two-sided p-value (t with n − 2 df). */
+export function pearson(x: number[], y: number[]): { r: number; n: number; p: number } {
+  const n = x.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  const r = sxy / Math.sqrt(sxx * syy);
+  const t = (r * Math.sqrt(n - 2)) / Math.sqrt(Math.max(1e-300, 1 - r * r));
+  return { r, n, p: n > 2 ? tTwoSidedP(t, n - 2) : NaN };
+}

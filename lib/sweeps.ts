@@ -28,7 +28,14 @@ export interface Profile {
   /** Sensitivity grid and the trained models it is run on. */
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
+  /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
+  mnist1d: { numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings };
 }
+
+/** |{0,1}| in MNIST-1D's default training / test split (checked by test/sweeps). */
+export const MNIST1D_PAIR_TRAIN = 797;
+export const MNIST1D_PAIR_TEST = 203;
+const MNIST1D_TRAIN: TrainSettings = { epochs: 200, batchSize: 100, learningRate: 1e-2 };
 
 const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 
@@ -45,6 +52,7 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2],
     sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
     fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
+    mnist1d: { numTrain: 256, numTest: 128, train: { epochs: 2, batchSize: 64, learningRate: 1e-2 }, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 } },
   },
   /** The write-up: Adam 1e-2, batch 256, ≤ 20 epochs, n = 12,665; SGLD γ = 10, ε = 2e-4, 2000 steps, m = 256, nβ = n/log n. */
   full: {
@@ -58,6 +66,7 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
+    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 4, numDraws: 2000, numBurnin: 500, batchSize: 100 } },
   },
   /** Same sweeps, smaller: n = 2,000, ≤ 6 epochs, 600 SGLD steps with m = 64, 3 seeds. */
   quick: {
@@ -71,6 +80,7 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     sensitivity: { epsilons: [1e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
+    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 1000, numBurnin: 200, batchSize: 100 } },
   },
 };
 
@@ -93,7 +103,8 @@ export interface SweepOptions {
 }
 
 function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
-  return { dataset, architecture, order: order.slice(), k, seed, numTrain: p.numTrain, numTest: p.numTest, train: { ...p.train }, llc: { ...p.llc }, ...extra };
+  const d = dataset === 'mnist1d' ? p.mnist1d : p;
+  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, train: { ...d.train }, llc: { ...d.llc }, ...extra };
 }
 
 /** The cells of a sweep at a profile, in a fixed order. */
@@ -114,9 +125,13 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
       for (const k of options.ks ?? profile.sensitivity.ks)
         for (const a of archs)
           for (const gamma of profile.sensitivity.gammas)
-            for (const epsilon of profile.sensitivity.epsilons) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seeds[0], { llc: { ...profile.llc, epsilon, gamma } }));
+            for (const epsilon of profile.sensitivity.epsilons) {
+              const c = cell(profile, dataset, a, DEFAULT_ORDER, k, seeds[0]);
+              out.push({ ...c, llc: { ...c.llc, epsilon, gamma } });
+            }
       break;
     case 'fullmnist':
+      if (dataset !== 'mnist') throw new Error(`the fullmnist sweep is MNIST only, got dataset '${dataset}'`);
       for (const seed of options.seeds ?? profile.fullMnist.seeds)
         for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, 10, seed, { numTrain: profile.fullMnist.numTrain, numTest: profile.fullMnist.numTest }));
       break;

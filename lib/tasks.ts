@@ -12,6 +12,7 @@
  * the pooled digits would in the write-up.
  */
 import { loadMnist, LoadMnistOptions, normalizePixels, NUM_CLASSES } from './mnist';
+import { makeMnist1d } from './mnist1d';
 import { deriveSeed, makeRng, sampleWithoutReplacement, shuffled } from './rng';
 
 /** The write-up's label order: {0,1}, then {0,1,2}, ... */
@@ -162,6 +163,14 @@ export function mnistData(options: LoadMnistOptions = {}): LabelledData {
     numClasses: NUM_CLASSES,
     normalize: normalizePixels,
   };
+}
+
+let mnist1dCache: LabelledData | null = null;
+
+/** MNIST-1D (default options, seed 42) as a labelled data source, generated once per process. */
+export function mnist1dData(): LabelledData {
+  mnist1dCache ??= makeMnist1d();
+  return mnist1dCache;
 }
 
 /** An MNIST label-subset task (see the module comment for how examples are drawn). */

@@ -1,0 +1,68 @@
+/**
+ * Helpers for the tslab notebooks: show figures (inline SVG inside HTML, which survives
+ * nbconvert 6.5; the same files saved under figures/), tables (danfo DataFrames as HTML),
+ * markdown; and fetch a sweep's results, computing only the cells not cached yet.
+ * Outside a Jupyter kernel everything falls back to plain text on stdout.
+ */
+import { CellConfig, ResultRow } from './experiment';
+import { saveFigure, Spec } from './plots';
+import { runCells } from './runner';
+import { getProfile, SweepName, sweepCells, SweepOptions } from './sweeps';
+import { toDataFrame } from './summary';
+
+type Kind = 'html' | 'markdown';
+
+function display(kind: Kind, content: string, fallback: string): void {
+  try {
+    const tslab = require('tslab');
+    tslab.display[kind](content);
+  } catch {
+    console.log(fallback);
+  }
+}
+
+/** The profile a notebook runs at: its own setting, unless LLC_NOTEBOOK_PROFILE overrides (CI's fast mode). */
+export function notebookProfile(setting: string): string {
+  return process.env.LLC_NOTEBOOK_PROFILE ?? setting;
+}
+
+/** The rows of a sweep at a profile: cached cells are read, missing ones computed (in parallel workers). */
+export async function sweepResults(sweep: SweepName, profile: string, options: SweepOptions & { workers?: number; transform?: (c: CellConfig) => CellConfig } = {}): Promise<ResultRow[]> {
+  let cells = sweepCells(sweep, getProfile(profile), options);
+  if (options.transform) cells = cells.map(options.transform);
+  return runCells(cells, { profile, workers: options.workers });
+}
+
+/** Render a figure inline and save it as figures/<name>.svg and .png. */
+export async function showFigure(spec: Spec, name: string, figuresDir?: string): Promise<string> {
+  const { svg, pngPath } = await saveFigure(spec, name, figuresDir);
+  display('html', `<div style="max-width:100%">${svg}</div>`, `[figure ${name} → ${pngPath}]`);
+  return pngPath;
+}
+
+function formatCell(v: unknown, digits: number): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v);
+  return String(v ?? '');
+}
+
+/** Show records as a table (through a danfo DataFrame). Returns the DataFrame. */
+export function showTable(records: object[], options: { columns?: string[]; digits?: number; caption?: string } = {}): any {
+  const df = toDataFrame(records, options.columns);
+  const digits = options.digits ?? 4;
+  const cols: string[] = df.columns;
+  const rows: unknown[][] = df.values;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const html = [
+    '<table>',
+    options.caption ? `<caption>${esc(options.caption)}</caption>` : '',
+    `<thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>`,
+    `<tbody>${rows.map((r) => `<tr>${r.map((v) => `<td>${esc(formatCell(v, digits))}</td>`).join('')}</tr>`).join('')}</tbody>`,
+    '</table>',
+  ].join('');
+  display('html', html, (options.caption ? `${options.caption}\n` : '') + df.toString());
+  return df;
+}
+
+export function showMarkdown(text: string): void {
+  display('markdown', text, text);
+}
