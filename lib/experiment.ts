@@ -9,6 +9,7 @@
  * so changing only SGLD settings re-samples without re-training.
  */
 import * as path from 'path';
+import { repoPath } from './paths';
 import { backendName, tf } from './backend';
 import { disposeSplit, uploadSplit } from './batches';
 import { estimateLlc, LlcOptions } from './llc';
@@ -131,8 +132,9 @@ export interface RunCellOptions {
   onLog?: (message: string) => void;
 }
 
+/** <repo>/data, or LLC_DATA_DIR (lets tests and CI's notebook runs write elsewhere). */
 export function defaultDataDir(): string {
-  return path.resolve(__dirname, '..', 'data');
+  return process.env.LLC_DATA_DIR ?? repoPath('data');
 }
 
 export const resultPath = (dataDir: string, profile: string, key: string) => path.join(dataDir, 'results', profile, `${key}.json`);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ResultRow } from './experiment';
+import { repoPath } from './paths';
 import { CrossoverRow, FitRow, GapRow, SummaryRow } from './summary';
 
 export type Spec = Record<string, unknown>;
@@ -130,8 +131,9 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
   return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: 'white' }).render().asPng();
 }
 
+/** <repo>/figures, or LLC_FIGURES_DIR. */
 export function defaultFiguresDir(): string {
-  return path.resolve(__dirname, '..', 'figures');
+  return process.env.LLC_FIGURES_DIR ?? repoPath('figures');
 }
 
 /** Render a figure and write `<name>.svg` and `<name>.png`; returns the SVG. */

@@ -10,6 +10,7 @@ import { initBackend } from './backend';
 import { CellConfig, cellKey, defaultDataDir, resultPath, ResultRow, runCell } from './experiment';
 import { bar, eta, formatDuration, StatusLine } from './progress';
 import { readJson } from './store';
+import { REPO_ROOT, repoPath } from './paths';
 
 export interface RunOptions {
   /** Results subfolder (profile name). */
@@ -101,8 +102,8 @@ function runInWorkers(
     let alive = count;
     for (let w = 0; w < count; w++) {
       state.push({ cell: null, text: 'starting' });
-      const child: ChildProcess = fork(path.join(__dirname, 'worker.ts'), [], {
-        cwd: path.resolve(__dirname, '..'),
+      const child: ChildProcess = fork(repoPath('lib', 'worker.ts'), [], {
+        cwd: REPO_ROOT,
         execArgv: ['--import', 'tsx'],
         env: { ...process.env, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: '1' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
