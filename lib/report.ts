@@ -5,8 +5,20 @@
 import { ResultRow } from './experiment';
 import { gapSpec, saveFigure, scalingCurveSpec, sensitivitySpec, shuffledSpec } from './plots';
 import { SweepName } from './sweeps';
-import { crossovers, fitByArchitecture, gapByK, summarize, toDataFrame } from './summary';
+import { crossovers, fitByArchitecture, gapByK, summarize } from './summary';
 import { meanCI } from './stats';
+
+/**
+ * Records as a markdown table (every row and column: danfo's console printer elides
+ * both, and a sweep summary is read in logs and pasted into notes).
+ */
+export function markdownTable(records: object[], columns?: string[], digits = 4): string {
+  if (records.length === 0) return '(no rows)';
+  const cols = columns ?? Object.keys(records[0]);
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v)) : Array.isArray(v) ? v.join(',') : String(v ?? ''));
+  const lines = records.map((r) => `| ${cols.map((c) => cell((r as Record<string, unknown>)[c])).join(' | ')} |`);
+  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...lines].join('\n');
+}
 
 export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: string, figuresDir?: string, log = console.log): Promise<string[]> {
   if (rows.length === 0) {
@@ -21,27 +33,27 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
   if (sweep === 'writeup' || sweep === 'fullmnist') {
     const summary = summarize(rows);
     log('\nλ̂ by architecture and number of labels (mean, sd, 95 % CI over seeds):');
-    toDataFrame(summary).print();
+    log(markdownTable(summary, ['architecture', 'k', 'mean', 'sd', 'count', 'ciLo', 'ciHi', 'failed', 'flagged', 'testAccuracy']));
     if (sweep === 'writeup') {
       const fits = fitByArchitecture(rows);
       log('\nlinear fit λ̂ = intercept + slope·k:');
-      toDataFrame(fits).print();
+      log(markdownTable(fits, ['architecture', 'slope', 'slopeLo', 'slopeHi', 'intercept', 'r2', 'n']));
       const gaps = gapByK(rows);
       log('\nMLP − CNN, paired by seed:');
-      toDataFrame(gaps).print();
+      log(markdownTable(gaps, ['k', 'gap', 'ciLo', 'ciHi', 'pairs', 't', 'p', 'mlpAccuracy', 'cnnAccuracy']));
       await save(scalingCurveSpec(summary, fits), 'scaling-curve');
       await save(gapSpec(gaps), 'mlp-cnn-gap');
     }
   } else if (sweep === 'shuffled') {
     const orders = crossovers(rows);
     log('\ncrossover k (smallest k from which MLP − CNN stays > 0) per label order:');
-    toDataFrame(orders.map((o) => ({ order: o.order, crossover: o.crossover, signChanges: o.signChanges }))).print();
+    log(markdownTable(orders.map((o) => ({ order: o.order, crossover: o.crossover, signChanges: o.signChanges }))));
     const ci = meanCI(orders.map((o) => o.crossover).filter(Number.isFinite));
     log(`crossover: mean ${ci.mean.toFixed(2)}, 95 % CI [${ci.lo.toFixed(2)}, ${ci.hi.toFixed(2)}] over ${ci.n} orders with a crossover (of ${orders.length})`);
     await save(shuffledSpec(orders), 'shuffled-orders');
   } else if (sweep === 'sensitivity') {
     log('\nλ̂ over the ε × γ grid:');
-    toDataFrame(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, flags: [...new Set(r.flags)].join(',') }))).print();
+    log(markdownTable(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, llcStd: r.llcStd, flags: [...new Set(r.flags)].join(',') || 'healthy' }))));
     await save(sensitivitySpec(rows), 'sensitivity');
   }
   if (written.length) log(`\nfigures: ${written.join(', ')}`);

@@ -35,6 +35,7 @@ export function loadCellResults(cells: CellConfig[], profile: string, dataDir = 
 
 function describeRow(r: ResultRow): string {
   const flags = r.flags.length ? ` flags: ${[...new Set(r.flags)].join(',')}` : '';
+  if (r.failed) return `FAILED: no finite λ̂ (every chain diverged)  test acc ${(100 * r.testAccuracy).toFixed(2)} %${flags}`;
   return `λ̂ = ${r.llcMean.toFixed(1)} ± ${r.llcStd.toFixed(1)}  test acc ${(100 * r.testAccuracy).toFixed(2)} %  (train ${r.trainSeconds.toFixed(0)}s, llc ${r.llcSeconds.toFixed(0)}s)${flags}`;
 }
 

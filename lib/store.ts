@@ -38,14 +38,23 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
+/**
+ * JSON has no NaN or ±Infinity (JSON.stringify writes null, which arithmetic then
+ * reads as 0): a diverged chain's λ̂ or loss would silently become 0. They are
+ * written as the strings "NaN", "Infinity", "-Infinity" and read back as numbers.
+ */
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+const encodeNonFinite = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+const decodeNonFinite = (_key: string, v: unknown) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v);
+
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 1) + '\n');
+  writeFileAtomic(file, JSON.stringify(value, encodeNonFinite, 1) + '\n');
 }
 
-/** Read a JSON file, or null if it does not exist. */
+/** Read a JSON file written by writeJsonAtomic, or null if it does not exist. */
 export function readJson<T>(file: string): T | null {
   if (!fs.existsSync(file)) return null;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  return JSON.parse(fs.readFileSync(file, 'utf8'), decodeNonFinite) as T;
 }
 
 /** Weights as one binary blob (float32, concatenated) — the JSON beside it is the "done" marker. */

@@ -6,7 +6,9 @@ import * as path from 'path';
 import { before, test } from 'node:test';
 import { cellKey, runCell, trainKey } from '../lib/experiment';
 import { parseShard, shardCells, sweepCells, getProfile } from '../lib/sweeps';
-import { canonicalJson, configKey, writeFileAtomic } from '../lib/store';
+import { canonicalJson, configKey, readJson, writeFileAtomic, writeJsonAtomic } from '../lib/store';
+import { runCells } from '../lib/runner';
+import { summarize } from '../lib/summary';
 import { setup } from './helpers';
 
 before(setup);
@@ -39,6 +41,33 @@ test('a cell runs once: rerunning reads its result instead of recomputing', () =
   assert.equal(fs.statSync(file).mtimeMs, mtime);
   assert.equal(a.config.k, 2);
   assert.equal(a.lossTraces.length, tiny.llc.numChains);
+});
+
+test('NaN and ±Infinity survive a result file (JSON would turn them into null, read as 0)', () => {
+  const file = path.join(tmpDir(), 'r.json');
+  writeJsonAtomic(file, { llcMean: NaN, trace: [1, Infinity, -Infinity], order: '0123' });
+  const back = readJson<{ llcMean: number; trace: number[]; order: string }>(file)!;
+  assert.ok(Number.isNaN(back.llcMean));
+  assert.deepEqual(back.trace, [1, Infinity, -Infinity]);
+  assert.equal(back.order, '0123');
+});
+
+test('a diverged cell is recorded as failed, the sweep goes on, and the summary shows it', async () => {
+  const dataDir = tmpDir();
+  const cells = sweepCells('writeup', tiny, { architectures: ['mlp'], ks: [2], seeds: [0, 1] });
+  cells[0] = { ...cells[0], llc: { ...cells[0].llc, epsilon: 1e6 } };
+  const rows = await runCells(cells, { profile: 'tiny', dataDir, workers: 1, progress: false });
+  const reread = readJson<any>(path.join(dataDir, 'results', 'tiny', `${rows[0].key}.json`));
+  assert.equal(reread.failed, true);
+  assert.ok(Number.isNaN(reread.llcMean), `llcMean read back as ${reread.llcMean}`);
+  assert.ok(reread.flags.includes('diverged'));
+  assert.ok(Number.isFinite(rows[1].llcMean) && !rows[1].failed);
+  const [all] = summarize(rows);
+  assert.equal(all.failed, 1);
+  assert.ok(Number.isNaN(all.mean), 'a failed cell makes the mean NaN unless excluded explicitly');
+  const [kept] = summarize(rows, { exclude: 'failed' });
+  assert.equal(kept.count, 1);
+  assert.equal(kept.mean, rows[1].llcMean);
 });
 
 test('atomic write: a failure before the rename leaves no file at the target', () => {
