@@ -30,7 +30,7 @@ export function notebookProfile(setting: string): string {
 export async function sweepResults(sweep: SweepName, profile: string, options: SweepOptions & { workers?: number; transform?: (c: CellConfig) => CellConfig } = {}): Promise<ResultRow[]> {
   let cells = sweepCells(sweep, getProfile(profile), options);
   if (options.transform) cells = cells.map(options.transform);
-  return runCells(cells, { profile, workers: options.workers });
+  return runCells(cells, { profile, workers: options.workers, stream: process.stdout });
 }
 
 /** Render a figure inline and save it as figures/<name>.svg and .png. */

@@ -20,6 +20,8 @@ export interface RunOptions {
   dataDir?: string;
   /** Show progress (default true). */
   progress?: boolean;
+  /** Where progress goes (default stderr; notebooks use stdout, which Jupyter does not paint as an error). */
+  stream?: NodeJS.WriteStream;
 }
 
 export function cellLabel(c: CellConfig): string {
@@ -44,7 +46,7 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
   const dataDir = options.dataDir ?? defaultDataDir();
   const existing = loadCellResults(cells, options.profile, dataDir);
   const pending = cells.filter((_, i) => existing[i] == null);
-  const status = new StatusLine();
+  const status = new StatusLine(options.stream);
   const show = options.progress ?? true;
   if (show) status.log(`${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run`);
   const workers = Math.max(1, Math.min(options.workers ?? os.cpus().length, pending.length));

@@ -87,7 +87,7 @@ test('atomic write: a failure before the rename leaves no file at the target', (
 
 test('killing a sweep mid-cell leaves no result that looks finished; rerunning completes it', async () => {
   const dataDir = tmpDir();
-  const args = ['--profile', 'tiny', '--arch', 'mlp', '--k', '2', '--seeds', '0', '--workers', '1', '--draws', '3000', '--data-dir', dataDir];
+  const args = ['--profile', 'tiny', '--arch', 'mlp', '--k', '2', '--seeds', '0', '--workers', '1', '--draws', '600', '--data-dir', dataDir];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'scripts/reproduce.ts'), ...args], { cwd: repo, stdio: 'ignore' });
   const models = path.join(dataDir, 'models');
   // Kill as soon as the model is trained, i.e. during SGLD.
