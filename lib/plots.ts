@@ -146,3 +146,31 @@ export async function saveFigure(spec: Spec, name: string, dir = defaultFiguresD
   fs.writeFileSync(pngPath, svgToPng(svg));
   return { svg, svgPath, pngPath };
 }
+
+/**
+ * One curve per series (e.g. per data set) of a per-k quantity with its 95 % CI — the
+ * MLP − CNN gap, absolute or relative, on MNIST next to MNIST-1D. `percent` formats the y axis as %.
+ */
+export function seriesByKSpec(
+  series: { name: string; rows: { k: number; value: number; ciLo: number; ciHi: number }[] }[],
+  options: { title: string; yTitle: string; subtitle?: string; percent?: boolean; seriesTitle?: string },
+): Spec {
+  // Series are offset by a little along k so that their intervals do not overlap.
+  const shift = (i: number) => 0.12 * (i - (series.length - 1) / 2);
+  const values = series.flatMap((s, i) => s.rows.map((r) => ({ series: s.name, k: r.k, kPlot: r.k + shift(i), value: r.value, ciLo: Number.isFinite(r.ciLo) ? r.ciLo : r.value, ciHi: Number.isFinite(r.ciHi) ? r.ciHi : r.value })));
+  const ks = [...new Set(values.map((v) => v.k))].sort((a, b) => a - b);
+  const x = { field: 'kPlot', type: 'quantitative', title: 'number of labels k', scale: { domain: [Math.min(...ks) - 0.3, Math.max(...ks) + 0.3] }, axis: { values: ks, format: 'd' } };
+  const axis = options.percent ? { format: '.0%' } : {};
+  const color = { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'data set' };
+  return {
+    $schema: SCHEMA,
+    title: { text: options.title, subtitle: options.subtitle ?? 'mean over seeds of paired values; bars: 95 % t-interval' },
+    width: 460,
+    height: 280,
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { y: { field: 'zero', type: 'quantitative' } } },
+      { data: { values }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'ciLo', type: 'quantitative', title: options.yTitle, axis }, y2: { field: 'ciHi' }, color } },
+      { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'value', type: 'quantitative', axis }, color, tooltip: [{ field: 'series' }, { field: 'k' }, { field: 'value' }, { field: 'ciLo' }, { field: 'ciHi' }] } },
+    ],
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { ResultRow } from './experiment';
 import { Architecture } from './models';
-import { linearFit, LinearFit, meanCI, pairedTTest } from './stats';
+import { linearFit, LinearFit, meanCI, pairedTTest, tQuantile, tTwoSidedP } from './stats';
 
 export interface SummaryOptions {
   /** Drop rows explicitly: 'failed' (no finite λ̂) or 'flagged' (any diagnostic flag). Default: keep all. */
@@ -151,4 +151,79 @@ export function toDataFrame(records: object[], columns?: string[]): any {
 /** Rows of a sweep as a DataFrame of the columns people read first. */
 export function resultsFrame(rows: ResultRow[]): any {
   return toDataFrame(rows, ['architecture', 'k', 'seed', 'order', 'llcMean', 'llcStd', 'testAccuracy', 'trainLoss', 'epochs', 'stoppedBecause', 'flags', 'llcSeconds']);
+}
+
+// ---- Comparing the MLP − CNN gap across data sets (notebook 05) ----
+
+export interface GapPair {
+  k: number;
+  seed: number;
+  order: string;
+  mlp: ResultRow;
+  cnn: ResultRow;
+}
+
+/** The MLP and CNN rows of the same cell (k, seed, order, n), as pairs, in row order. */
+export function gapPairs(rows: ResultRow[], options: SummaryOptions = {}): GapPair[] {
+  const kept = rows.filter((r) => !excluded(r, options.exclude));
+  const cnn = new Map(kept.filter((r) => r.architecture === 'cnn').map((r) => [pairKey(r), r]));
+  return kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ k: m.k, seed: m.seed, order: m.order, mlp: m, cnn: cnn.get(pairKey(m))! }));
+}
+
+/** (λ̂_MLP − λ̂_CNN) / λ̂_MLP of a pair: the fraction of the MLP's λ̂ the CNN does without. */
+export const relativeGap = (p: GapPair): number => (p.mlp.llcMean - p.cnn.llcMean) / p.mlp.llcMean;
+
+/** Test accuracy CNN − MLP of a pair (a fraction): what the CNN's spatial prior buys on this task. */
+export const accuracyAdvantage = (p: GapPair): number => p.cnn.testAccuracy - p.mlp.testAccuracy;
+
+export interface RelativeGapRow {
+  k: number;
+  /** Mean over pairs of (MLP − CNN) / MLP, with its 95 % t-interval. */
+  relativeGap: number;
+  ciLo: number;
+  ciHi: number;
+  pairs: number;
+  /** Mean over pairs of the CNN − MLP test accuracy, with its 95 % t-interval. */
+  accuracyAdvantage: number;
+  accuracyLo: number;
+  accuracyHi: number;
+}
+
+/** Per k: the relative gap (MLP − CNN) / MLP and the CNN's test-accuracy advantage, paired by seed. */
+export function relativeGapByK(rows: ResultRow[], options: SummaryOptions = {}): RelativeGapRow[] {
+  return [...groupBy(gapPairs(rows, options), (p) => String(p.k)).values()]
+    .map((g) => {
+      const rel = meanCI(g.map(relativeGap), options.level);
+      const acc = meanCI(g.map(accuracyAdvantage), options.level);
+      return { k: g[0].k, relativeGap: rel.mean, ciLo: rel.lo, ciHi: rel.hi, pairs: rel.n, accuracyAdvantage: acc.mean, accuracyLo: acc.lo, accuracyHi: acc.hi };
+    })
+    .sort((a, b) => a.k - b.k);
+}
+
+export interface TwoSampleTest {
+  /** mean(a) − mean(b), with its two-sided t-interval (Welch–Satterthwaite degrees of freedom). */
+  difference: number;
+  lo: number;
+  hi: number;
+  t: number;
+  df: number;
+  p: number;
+  meanA: number;
+  meanB: number;
+  nA: number;
+  nB: number;
+}
+
+/** Welch's two-sample t-test of mean(a) − mean(b) (unequal variances). NaN interval with fewer than 2 values per side. */
+export function welchTTest(a: number[], b: number[], level = 0.95): TwoSampleTest {
+  const ca = meanCI(a);
+  const cb = meanCI(b);
+  const va = ca.n > 1 ? ca.sd ** 2 / ca.n : NaN;
+  const vb = cb.n > 1 ? cb.sd ** 2 / cb.n : NaN;
+  const se = Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / (va ** 2 / (ca.n - 1) + vb ** 2 / (cb.n - 1));
+  const difference = ca.mean - cb.mean;
+  const t = difference / se;
+  const half = se > 0 && df > 0 ? tQuantile(1 - (1 - level) / 2, df) * se : NaN;
+  return { difference, lo: difference - half, hi: difference + half, t, df, p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN, meanA: ca.mean, meanB: cb.mean, nA: ca.n, nB: cb.n };
 }

@@ -78,7 +78,7 @@ export const PROFILES: Record<string, Profile> = {
     train: { epochs: 6, batchSize: 128, learningRate: 1e-2 },
     llc: { ...WRITEUP_LLC, numDraws: 500, numBurnin: 100, batchSize: 64 },
     orderSeeds: [1, 2, 3, 4, 5, 6],
-    sensitivity: { epsilons: [1e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
+    sensitivity: { epsilons: [1e-4, 2e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
     mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 1000, numBurnin: 200, batchSize: 100 } },
   },
