@@ -35,15 +35,14 @@ import * as vm from 'vm';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { BackendName, initBackend, nativeAvailable, tf } from '../lib/backend';
-import { DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from '../lib/batches';
+import { DeviceSplit, disposeSplit, uploadSplit } from '../lib/batches';
 import { WASM_GRADIENT_OVERRIDES, withStockGradients } from '../lib/kernels';
-import { defaultNbeta, resolveLlcSettings, WRITEUP_LLC } from '../lib/llc';
-import { Architecture, countCorrect, crossEntropy, initWeights, labelSelector, modelDef, ModelDef, numParams, taskLoss, weightsToTensors } from '../lib/models';
-import { fillNormal, makeRng, Rng } from '../lib/rng';
-import { sgldUpdate } from '../lib/sgld';
+import { batchIndices, defaultNbeta, resolveLlcSettings, sgldStep, WRITEUP_LLC } from '../lib/llc';
+import { Architecture, initWeights, labelSelector, modelDef, ModelDef, numParams, taskLoss, weightsToTensors } from '../lib/models';
+import { makeRng } from '../lib/rng';
 import { PROFILES, sweepCells } from '../lib/sweeps';
 import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask, Task } from '../lib/tasks';
-import { evaluate, TRAIN_DEFAULTS } from '../lib/train';
+import { adamStep, evaluate, TRAIN_DEFAULTS } from '../lib/train';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Where runs are recorded (BENCH_RESULTS overrides, e.g. to try --write elsewhere). */
@@ -143,13 +142,6 @@ interface Stepper {
   dispose(): void;
 }
 
-/** Minibatch indices drawn with replacement (lib/llc.ts batchIndices). */
-function batchIndices(n: number, m: number, rng: Rng): Int32Array {
-  const idx = new Int32Array(m);
-  for (let i = 0; i < m; i++) idx[i] = rng.int(n);
-  return idx;
-}
-
 /** One Adam step as lib/train.ts trainModel takes it. */
 function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper {
   const init = weightsToTensors(def, initWeights(def, 1));
@@ -161,21 +153,9 @@ function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, b
   let correct = tf.scalar(0);
   return {
     step() {
-      const idx = batchIndices(data.n, batch, rng); // train.ts: a slice of a shuffled permutation
-      let batchCorrect: tf.Scalar | null = null;
-      const [l, c] = tf.tidy(() => {
-        const { x, y: yb } = gatherBatch(data, idx);
-        const y = yb as tf.Tensor1D;
-        const loss = optimizer.minimize(() => {
-          const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
-          batchCorrect = tf.keep(countCorrect(taskLogits, y));
-          return crossEntropy(taskLogits, y);
-        }, true, vars) as tf.Scalar;
-        return [tf.add(lossSum, tf.mul(loss, batch)), tf.add(correct, batchCorrect!)];
-      });
-      (batchCorrect as tf.Scalar | null)?.dispose();
-      lossSum.dispose();
-      correct.dispose();
+      const r = adamStep(def, vars, optimizer, selector, data, batchIndices(data.n, batch, rng)); // train.ts: a slice of a shuffled permutation
+      const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(r.loss, batch)), tf.add(correct, r.correct)]);
+      tf.dispose([r.loss, r.correct, lossSum, correct]);
       lossSum = l as tf.Scalar;
       correct = c as tf.Scalar;
     },
@@ -194,9 +174,8 @@ function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, b
 function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper {
   const lossFn = taskLoss(def, selector);
   const wStar = weightsToTensors(def, initWeights(def, 1));
-  const settings = { epsilon: WRITEUP_LLC.epsilon!, gamma: WRITEUP_LLC.gamma!, nbeta: defaultNbeta(data.n) };
+  const settings = { epsilon: WRITEUP_LLC.epsilon!, gamma: WRITEUP_LLC.gamma!, nbeta: defaultNbeta(data.n), batchSize: batch };
   const rng = makeRng(3);
-  const shapes = wStar.map((t) => t.shape);
   let w = wStar.map((t) => tf.clone(t));
   let pending: tf.Scalar[] = [];
   let last = NaN;
@@ -211,17 +190,10 @@ function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, ba
   };
   return {
     step() {
-      const idx = batchIndices(data.n, batch, rng);
-      const noise = shapes.map((shape) => tf.tensor(fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), rng), shape, 'float32'));
-      const { next, loss } = tf.tidy(() => {
-        const { x, y } = gatherBatch(data, idx);
-        const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
-        return { next: sgldUpdate(w, grads, wStar, noise, settings), loss: value };
-      });
-      tf.dispose(noise);
+      const { next, loss } = sgldStep(lossFn, w, wStar, data, rng, settings);
       tf.dispose(w);
       w = next;
-      pending.push(loss as tf.Scalar);
+      pending.push(loss);
       if (pending.length >= 100) flush();
     },
     finish: flush,

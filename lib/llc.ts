@@ -16,7 +16,7 @@ import { blocks, DeviceSplit, gatherBatch } from './batches';
 import { diagnose, Diagnostics, DiagnosticThresholds, mean } from './diagnostics';
 import { LossFn } from './models';
 import { deriveSeed, fillNormal, makeRng, Rng } from './rng';
-import { sgldUpdate } from './sgld';
+import { SgldStepSettings, sgldUpdate } from './sgld';
 
 export interface LlcOptions {
   /** SGLD step size ε (default 2e-4, the write-up's). */
@@ -146,10 +146,30 @@ function normals(shapes: number[][], rng: Rng): tf.Tensor[] {
 }
 
 /** Minibatch indices drawn with replacement. */
-function batchIndices(n: number, m: number, rng: Rng): Int32Array {
+export function batchIndices(n: number, m: number, rng: Rng): Int32Array {
   const idx = new Int32Array(m);
   for (let i = 0; i < m; i++) idx[i] = rng.int(n);
   return idx;
+}
+
+/**
+ * One SGLD step from w (Lau et al. 2023, Algorithm 1): draw a minibatch with
+ * replacement and the Gaussian noise from the chain's generator (in that order),
+ * then the update of sgld.ts, all in one tidy. Returns the new weights and the
+ * minibatch loss at w (kept on the backend). Does not dispose w.
+ */
+export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], data: DeviceSplit, rng: Rng, s: SgldStepSettings & { batchSize: number }): { next: tf.Tensor[]; loss: tf.Scalar } {
+  const idx = batchIndices(data.n, s.batchSize, rng);
+  const noise = normals(w.map((t) => t.shape), rng);
+  try {
+    return tf.tidy(() => {
+      const { x, y } = gatherBatch(data, idx);
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
+      return { next: sgldUpdate(w, grads, wStar, noise, s), loss: value as tf.Scalar };
+    });
+  } finally {
+    tf.dispose(noise);
+  }
 }
 
 /** Losses are read back in blocks of this many steps, not per step. */
@@ -159,7 +179,6 @@ const READBACK_BLOCK = 100;
 function runChain(lossFn: LossFn, wStar: tf.Tensor[], data: DeviceSplit, s: LlcSettings, chain: number, tick: () => void): Float32Array {
   const rng = makeRng(deriveSeed(s.seed, 'sgld-chain', chain));
   const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
-  const shapes = wStar.map((t) => t.shape);
   const losses = new Float32Array(totalSteps);
   let w = wStar.map((t) => tf.clone(t));
   let pending: tf.Scalar[] = [];
@@ -175,18 +194,10 @@ function runChain(lossFn: LossFn, wStar: tf.Tensor[], data: DeviceSplit, s: LlcS
   };
   try {
     for (let step = 0; step < totalSteps; step++) {
-      const idx = batchIndices(data.n, s.batchSize, rng);
-      const noise = normals(shapes, rng);
-      // The whole update in one tidy: only the new weights and the loss survive.
-      const { next, loss } = tf.tidy(() => {
-        const { x, y } = gatherBatch(data, idx);
-        const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
-        return { next: sgldUpdate(w, grads, wStar, noise, s), loss: value };
-      });
-      noise.forEach((t) => t.dispose());
+      const { next, loss } = sgldStep(lossFn, w, wStar, data, rng, s);
       w.forEach((t) => t.dispose());
       w = next;
-      pending.push(loss as tf.Scalar);
+      pending.push(loss);
       if (pending.length >= READBACK_BLOCK) flush();
       tick();
     }

@@ -106,6 +106,25 @@ function checkPositive(name: string, value: number, integer: boolean): void {
   }
 }
 
+/**
+ * One Adam step on examples `idx` of a split: minimizes the task's cross-entropy and
+ * returns the batch's mean loss and number of correct predictions (scalars the caller
+ * disposes; they stay on the backend so that nothing is read back per step).
+ */
+export function adamStep(def: ModelDef, vars: tf.Variable[], optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array): { loss: tf.Scalar; correct: tf.Scalar } {
+  let correct: tf.Scalar | null = null; // kept out of minimize's tidy
+  const loss = tf.tidy(() => {
+    const { x, y: yb } = gatherBatch(split, idx);
+    const y = yb as tf.Tensor1D;
+    return optimizer.minimize(() => {
+      const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
+      correct = tf.keep(countCorrect(taskLogits, y));
+      return crossEntropy(taskLogits, y);
+    }, true, vars) as tf.Scalar;
+  });
+  return { loss, correct: correct! };
+}
+
 /** Train a model on a task from seeded initial weights; returns w* and the history. */
 export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}): TrainResult {
   const settings = { ...TRAIN_DEFAULTS, ...stripCallbacks(options) };
@@ -130,7 +149,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
   let stoppedBecause: StopReason = 'maxEpochs';
   let best = Infinity;
   let stale = 0;
-  let step = 0;
+  let stepCount = 0;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const t0 = Date.now();
@@ -139,24 +158,12 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       let lossSum = tf.scalar(0);
       let correct = tf.scalar(0);
       for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
-        const idx = Int32Array.from(perm.slice(s, e));
-        let batchCorrect: tf.Scalar | null = null; // kept out of minimize's tidy, disposed below
-        const [l, c] = tf.tidy(() => {
-          const { x, y: yb } = gatherBatch(train, idx);
-          const y = yb as tf.Tensor1D;
-          const loss = optimizer.minimize(() => {
-            const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
-            batchCorrect = tf.keep(countCorrect(taskLogits, y));
-            return crossEntropy(taskLogits, y);
-          }, true, vars) as tf.Scalar;
-          return [tf.add(lossSum, tf.mul(loss, e - s)), tf.add(correct, batchCorrect!)];
-        });
-        (batchCorrect as tf.Scalar | null)?.dispose();
-        lossSum.dispose();
-        correct.dispose();
+        const step = adamStep(def, vars, optimizer, selector, train, Int32Array.from(perm.slice(s, e)));
+        const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(step.loss, e - s)), tf.add(correct, step.correct)]);
+        tf.dispose([step.loss, step.correct, lossSum, correct]);
         lossSum = l as tf.Scalar;
         correct = c as tf.Scalar;
-        options.onStep?.(++step, totalSteps);
+        options.onStep?.(++stepCount, totalSteps);
       }
       const trainLoss = lossSum.dataSync()[0] / task.numTrain;
       const trainAccuracy = correct.dataSync()[0] / task.numTrain;
