@@ -12,6 +12,7 @@ import * as path from 'path';
 import { repoPath } from './paths';
 import { backendName, tf } from './backend';
 import { disposeSplit, uploadSplit } from './batches';
+import { diagnose } from './diagnostics';
 import { estimateLlc, LlcOptions } from './llc';
 import { Architecture, labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from './models';
 import { deriveSeed } from './rng';
@@ -89,6 +90,22 @@ export interface ResultRow {
   trainSeconds: number;
   llcSeconds: number;
   finishedAt: string;
+}
+
+/**
+ * A stored row with its diagnostics recomputed by the current checks: they are pure
+ * functions of the stored traces, so an improved check reaches old results without
+ * resampling (λ̂ itself, and which chains diverged, do not change).
+ */
+export function withCurrentDiagnostics(row: ResultRow): ResultRow {
+  const d = diagnose({ llcPerChain: row.llcPerChain, lossTraces: row.lossTraces, numParams: row.numParams, nbeta: row.nbeta, initLoss: row.initLoss });
+  return { ...row, flags: d.flags.map((f) => f.code), flagMessages: d.flags.map((f) => f.message), healthy: d.healthy, rhat: d.rhat };
+}
+
+/** Read a result file (null if there is none), with current diagnostics. */
+export function readResult(file: string): ResultRow | null {
+  const row = readJson<ResultRow>(file);
+  return row && withCurrentDiagnostics(row);
 }
 
 /** Validate a cell's config; errors name the bad value and the valid ones. */
@@ -171,7 +188,7 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
   const dataDir = options.dataDir ?? defaultDataDir();
   const key = cellKey(cell);
   const file = resultPath(dataDir, options.profile, key);
-  const cached = readJson<ResultRow>(file);
+  const cached = readResult(file);
   if (cached) return cached;
 
   const task = taskForCell(cell);

@@ -233,7 +233,7 @@ export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSp
     lossTraces.push(keptDraws(runChain(lossFn, weights, data, s, chain, tick), s));
   }
   const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, initLoss, s.nbeta));
-  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta }, options.thresholds);
+  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta, initLoss }, options.thresholds);
   const ok = llcPerChain.filter((_, c) => !diagnostics.failedChains.includes(c));
   const llcMean = ok.length ? mean(ok) : NaN;
   const llcStd = ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : 0;

@@ -7,9 +7,8 @@ import { ChildProcess, fork } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from './backend';
-import { CellConfig, cellKey, defaultDataDir, resultPath, ResultRow, runCell } from './experiment';
+import { CellConfig, cellKey, defaultDataDir, readResult, resultPath, ResultRow, runCell } from './experiment';
 import { bar, eta, formatDuration, StatusLine } from './progress';
-import { readJson } from './store';
 import { REPO_ROOT, repoPath } from './paths';
 
 export interface RunOptions {
@@ -32,7 +31,7 @@ export function cellLabel(c: CellConfig): string {
 
 /** Result rows already on disk for these cells (null where missing). */
 export function loadCellResults(cells: CellConfig[], profile: string, dataDir = defaultDataDir()): (ResultRow | null)[] {
-  return cells.map((c) => readJson<ResultRow>(resultPath(dataDir, profile, cellKey(c))));
+  return cells.map((c) => readResult(resultPath(dataDir, profile, cellKey(c))));
 }
 
 function describeRow(r: ResultRow): string {
@@ -126,7 +125,7 @@ function runInWorkers(
           state[w].text = `${cell.architecture} k=${cell.k} s${cell.seed} ${msg.phase} ${Math.round((100 * msg.done) / msg.total)}%`;
           render();
         } else if ((msg.type === 'done' || msg.type === 'error') && cell) {
-          const row = msg.type === 'done' ? readJson<ResultRow>(resultPath(dataDir, profile, msg.key)) : null;
+          const row = msg.type === 'done' ? readResult(resultPath(dataDir, profile, msg.key)) : null;
           onFinished(cell, row, msg.type === 'error' ? msg.message : undefined);
           next();
         }
