@@ -69,7 +69,20 @@ export function shuffledSpec(orders: CrossoverRow[], title = 'MLP − CNN gap fo
 }
 
 /** λ̂ over the ε × γ grid, one panel per architecture; failing settings are marked with their flag. */
+/** Outline colours that stand out from viridis: healthy pale, each failure its own hue. */
+const STATUS_COLORS: Record<string, string> = { healthy: '#d9d9d9', diverged: '#e41a1c', unsettled: '#ff7f00', spike: '#f781bf', negative: '#000000', exceedsHalfDim: '#a65628', chainsDisagree: '#984ea3' };
+
+function statusScale(statuses: string[]): { domain: string[]; range: string[] } {
+  const domain = [...new Set(statuses)].sort((a, b) => (a === 'healthy' ? -1 : b === 'healthy' ? 1 : a < b ? -1 : 1));
+  return { domain, range: domain.map((d) => STATUS_COLORS[d] ?? STATUS_COLORS[d.split('+')[0]] ?? '#666666') };
+}
+
 export function sensitivitySpec(rows: ResultRow[], title = 'λ̂ over the SGLD step size ε and localization γ'): Spec {
+  // λ̂ spans orders of magnitude over a grid (and can be negative): a symmetric-log colour
+  // scale, with dark text on the light end of viridis.
+  const symlog = (v: number) => Math.sign(v) * Math.log1p(Math.abs(v));
+  const finite = rows.map((r) => r.llcMean).filter(Number.isFinite);
+  const [lo, hi] = [Math.min(...finite), Math.max(...finite)].map(symlog);
   const values = rows.map((r) => ({
     architecture: r.architecture,
     k: r.k,
@@ -77,23 +90,23 @@ export function sensitivitySpec(rows: ResultRow[], title = 'λ̂ over the SGLD s
     gamma: r.config.llc.gamma,
     llc: Number.isFinite(r.llcMean) ? Number(r.llcMean.toFixed(1)) : null,
     status: r.failed ? 'diverged' : r.flags.length ? [...new Set(r.flags)].join('+') : 'healthy',
-    label: r.failed ? 'NaN' : r.llcMean.toFixed(0),
+    label: r.failed ? '×' : r.llcMean.toFixed(0),
+    dark: r.failed || (hi > lo && (symlog(r.llcMean) - lo) / (hi - lo) > 0.6),
   }));
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'cell text: λ̂; outline: diagnostic status' },
+    title: { text: title, subtitle: 'cell text: λ̂ (× = every chain diverged); colour: λ̂ on a symmetric log scale; outline: diagnostic status' },
     data: { values },
     facet: { column: { field: 'architecture', type: 'nominal', title: 'architecture' }, row: { field: 'k', type: 'ordinal', title: 'labels k' } },
     spec: {
       width: 220,
       height: 160,
       layer: [
-        { mark: 'rect', encoding: { x: { field: 'epsilon', type: 'ordinal', title: 'step size ε' }, y: { field: 'gamma', type: 'ordinal', title: 'localization γ', sort: 'descending' }, color: { field: 'llc', type: 'quantitative', title: 'λ̂', scale: { scheme: 'viridis' } } } },
-        { mark: { type: 'rect', fillOpacity: 0, strokeWidth: 3 }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, stroke: { field: 'status', type: 'nominal', title: 'diagnostics', scale: { scheme: 'set1' } } } },
-        { mark: { type: 'text', fontSize: 10, color: 'white' }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, text: { field: 'label' } } },
+        { mark: 'rect', encoding: { x: { field: 'epsilon', type: 'ordinal', title: 'step size ε' }, y: { field: 'gamma', type: 'ordinal', title: 'localization γ', sort: 'descending' }, color: { field: 'llc', type: 'quantitative', title: 'λ̂', scale: { type: 'symlog', scheme: 'viridis' } } } },
+        { mark: { type: 'rect', fillOpacity: 0, strokeWidth: 3 }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, stroke: { field: 'status', type: 'nominal', title: 'diagnostics', scale: statusScale(values.map((v) => v.status)) } } },
+        { mark: { type: 'text', fontSize: 10 }, encoding: { x: { field: 'epsilon', type: 'ordinal' }, y: { field: 'gamma', type: 'ordinal', sort: 'descending' }, text: { field: 'label' }, color: { condition: { test: 'datum.dark', value: 'black' }, value: 'white' } } },
       ],
     },
-    resolve: { scale: { color: 'independent' } },
   };
 }
 
