@@ -4,7 +4,9 @@
  * markdown; and fetch a sweep's results, computing only the cells not cached yet.
  * Outside a Jupyter kernel everything falls back to plain text on stdout.
  */
+import * as path from 'path';
 import { CellConfig, ResultRow } from './experiment';
+import { REPO_ROOT } from './paths';
 import { saveFigure, Spec } from './plots';
 import { runCells } from './runner';
 import { getProfile, SweepName, sweepCells, SweepOptions } from './sweeps';
@@ -33,11 +35,11 @@ export async function sweepResults(sweep: SweepName, profile: string, options: S
   return runCells(cells, { profile, workers: options.workers, stream: process.stdout });
 }
 
-/** Render a figure inline and save it as figures/<name>.svg and .png. */
-export async function showFigure(spec: Spec, name: string, figuresDir?: string): Promise<string> {
+/** Render a figure inline and save it as figures/<name>.svg and .png (returns nothing, so a cell ending in it prints nothing more). */
+export async function showFigure(spec: Spec, name: string, figuresDir?: string): Promise<void> {
   const { svg, pngPath } = await saveFigure(spec, name, figuresDir);
-  display('html', `<div style="max-width:100%">${svg}</div>`, `[figure ${name} → ${pngPath}]`);
-  return pngPath;
+  const where = path.relative(REPO_ROOT, pngPath).replace(/\.png$/, '');
+  display('html', `<div style="max-width:100%">${svg}</div><div style="font-size:smaller;color:#666">saved as ${where}.svg / .png</div>`, `[figure ${name} → ${pngPath}]`);
 }
 
 function formatCell(v: unknown, digits: number): string {
@@ -45,8 +47,8 @@ function formatCell(v: unknown, digits: number): string {
   return String(v ?? '');
 }
 
-/** Show records as a table (through a danfo DataFrame). Returns the DataFrame. */
-export function showTable(records: object[], options: { columns?: string[]; digits?: number; caption?: string } = {}): any {
+/** Show records as a table (through a danfo DataFrame; get one with toDataFrame). Returns nothing, so a cell ending in it prints nothing more. */
+export function showTable(records: object[], options: { columns?: string[]; digits?: number; caption?: string } = {}): void {
   const df = toDataFrame(records, options.columns);
   const digits = options.digits ?? 4;
   const cols: string[] = df.columns;
@@ -60,7 +62,6 @@ export function showTable(records: object[], options: { columns?: string[]; digi
     '</table>',
   ].join('');
   display('html', html, (options.caption ? `${options.caption}\n` : '') + df.toString());
-  return df;
 }
 
 export function showMarkdown(text: string): void {
