@@ -26,7 +26,9 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
     return [];
   }
   const written: string[] = [];
-  const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${profile}-${name}`, figuresDir)).pngPath);
+  // MNIST-1D figures get their own names so they never overwrite MNIST's.
+  const prefix = rows[0].dataset === 'mnist' ? profile : `${profile}-${rows[0].dataset}`;
+  const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${prefix}-${name}`, figuresDir)).pngPath);
   const failed = rows.filter((r) => r.failed).length;
   const flagged = rows.filter((r) => r.flags.length > 0).length;
   log(`${rows.length} cells; ${failed} failed (no finite λ̂), ${flagged} with diagnostic flags (kept in the means; see the 'flagged' column)`);
