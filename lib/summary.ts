@@ -142,7 +142,7 @@ export function toDataFrame(records: object[], columns?: string[]): any {
   const dfd = require('danfojs');
   const flat = records.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (!columns || columns.includes(k)) o[k] = typeof v === 'number' ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v;
+    for (const [k, v] of Object.entries(r)) if (!columns || columns.includes(k)) o[k] = typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v; // integers (counts, parameters) stay exact
     return o;
   });
   return new dfd.DataFrame(flat);
