@@ -85,6 +85,8 @@ cases.push({
 const convConfigs: { name: string; x: number[]; k: number[]; stride: number | [number, number]; pad: 'valid' | 'same' | tf.backend_util.ExplicitPadding }[] = [
   { name: 'CNN layer 1', x: [6, 28, 28, 1], k: [3, 3, 1, 16], stride: 1, pad: 'valid' },
   { name: 'CNN layer 2', x: [6, 13, 13, 16], k: [3, 3, 16, 16], stride: 1, pad: 'valid' },
+  { name: 'one channel, same padding', x: [4, 9, 8, 1], k: [3, 2, 1, 12], stride: 1, pad: 'same' },
+  { name: 'one channel, stride 2 (patches path)', x: [4, 9, 8, 1], k: [3, 3, 1, 12], stride: 2, pad: 'valid' },
   { name: 'same padding', x: [3, 9, 10, 3], k: [3, 3, 3, 5], stride: 1, pad: 'same' },
   { name: 'even kernel, same', x: [3, 9, 10, 3], k: [2, 4, 3, 5], stride: 1, pad: 'same' },
   { name: 'explicit padding', x: [3, 9, 10, 3], k: [3, 3, 3, 5], stride: 1, pad: [[0, 0], [2, 1], [0, 1], [0, 0]] },
