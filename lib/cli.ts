@@ -28,7 +28,8 @@ export const USAGE = `usage: reproduce [--profile quick|full] [--sweep writeup|s
                  [--dataset mnist|mnist1d] [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
                  [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--draws N] [--epochs N]`;
 
-function positiveInt(flag: string, text: string | undefined): number {
+/** A flag's value as a positive integer, or an error naming the flag and the value. */
+export function positiveInt(flag: string, text: string | undefined): number {
   const v = Number(text);
   if (text == null || !Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
   return v;

@@ -28,6 +28,7 @@ import {
   ReferenceRun,
   runReferenceModel,
 } from '../lib/mnist1d-reference';
+import { positiveInt } from '../lib/cli';
 import { repoPath } from '../lib/paths';
 import { bar, StatusLine } from '../lib/progress';
 
@@ -53,11 +54,6 @@ function parseArgs(argv: string[]): Options {
     batchSize: MNIST1D_REFERENCE_TRAINING.batchSize,
     learningRate: MNIST1D_REFERENCE_TRAINING.learningRate,
     out: repoPath('data', 'mnist1d-accuracy.md'),
-  };
-  const positiveInt = (flag: string, text: string) => {
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
-    return v;
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
