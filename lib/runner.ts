@@ -5,7 +5,6 @@
  */
 import { ChildProcess, fork } from 'child_process';
 import * as os from 'os';
-import * as path from 'path';
 import { initBackend } from './backend';
 import { CellConfig, cellKey, defaultDataDir, readResult, resultPath, ResultRow, runCell } from './experiment';
 import { bar, eta, formatDuration, StatusLine } from './progress';
