@@ -129,6 +129,34 @@ export function pairedTTest(a: number[], b: number[], level = 0.95): Interval & 
   return { ...ci, t, df, p: df > 0 ? tTwoSidedP(t, df) : NaN };
 }
 
+export interface TwoSampleTest {
+  /** mean(a) − mean(b), with its two-sided t-interval (Welch–Satterthwaite degrees of freedom). */
+  difference: number;
+  lo: number;
+  hi: number;
+  t: number;
+  df: number;
+  p: number;
+  meanA: number;
+  meanB: number;
+  nA: number;
+  nB: number;
+}
+
+/** Welch's two-sample t-test of mean(a) − mean(b) (unequal variances). NaN interval with fewer than 2 values per side. */
+export function welchTTest(a: number[], b: number[], level = 0.95): TwoSampleTest {
+  const ca = meanCI(a);
+  const cb = meanCI(b);
+  const va = ca.n > 1 ? ca.sd ** 2 / ca.n : NaN;
+  const vb = cb.n > 1 ? cb.sd ** 2 / cb.n : NaN;
+  const se = Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / (va ** 2 / (ca.n - 1) + vb ** 2 / (cb.n - 1));
+  const difference = ca.mean - cb.mean;
+  const t = difference / se;
+  const half = se > 0 && df > 0 ? tQuantile(1 - (1 - level) / 2, df) * se : NaN;
+  return { difference, lo: difference - half, hi: difference + half, t, df, p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN, meanA: ca.mean, meanB: cb.mean, nA: ca.n, nB: cb.n };
+}
+
 /** Pearson correlation with its two-sided p-value (t with n − 2 df). */
 export function pearson(x: number[], y: number[]): { r: number; n: number; p: number } {
   const n = x.length;
@@ -145,4 +173,11 @@ export function pearson(x: number[], y: number[]): { r: number; n: number; p: nu
   const r = sxy / Math.sqrt(sxx * syy);
   const t = (r * Math.sqrt(n - 2)) / Math.sqrt(Math.max(1e-300, 1 - r * r));
   return { r, n, p: n > 2 ? tTwoSidedP(t, n - 2) : NaN };
+}
+
+/** Median (mean of the two middle values for an even count; NaN when empty). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length;
+  return m ? (s[(m - 1) >> 1] + s[m >> 1]) / 2 : NaN;
 }

@@ -5,7 +5,7 @@
  */
 import { ResultRow } from './experiment';
 import { Architecture } from './models';
-import { linearFit, LinearFit, meanCI, pairedTTest, tQuantile, tTwoSidedP } from './stats';
+import { linearFit, LinearFit, meanCI, pairedTTest } from './stats';
 
 export interface SummaryOptions {
   /** Drop rows explicitly: 'failed' (no finite λ̂) or 'flagged' (any diagnostic flag). Default: keep all. */
@@ -92,12 +92,24 @@ export interface GapRow {
 
 const pairKey = (r: ResultRow) => `${r.k}|${r.seed}|${r.order}|${r.numTrain}`;
 
-/** MLP − CNN per k, paired by (seed, order), with a paired t-test. */
-export function gapByK(rows: ResultRow[], options: SummaryOptions = {}): GapRow[] {
+export interface GapPair {
+  k: number;
+  seed: number;
+  order: string;
+  mlp: ResultRow;
+  cnn: ResultRow;
+}
+
+/** The MLP and CNN rows of the same cell (k, seed, order, n), as pairs, in row order. */
+export function gapPairs(rows: ResultRow[], options: SummaryOptions = {}): GapPair[] {
   const kept = rows.filter((r) => !excluded(r, options.exclude));
   const cnn = new Map(kept.filter((r) => r.architecture === 'cnn').map((r) => [pairKey(r), r]));
-  const pairs = kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ mlp: m, cnn: cnn.get(pairKey(m))! }));
-  return [...groupBy(pairs, (p) => String(p.mlp.k)).values()]
+  return kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ k: m.k, seed: m.seed, order: m.order, mlp: m, cnn: cnn.get(pairKey(m))! }));
+}
+
+/** MLP − CNN per k, paired by (seed, order), with a paired t-test. */
+export function gapByK(rows: ResultRow[], options: SummaryOptions = {}): GapRow[] {
+  return [...groupBy(gapPairs(rows, options), (p) => String(p.k)).values()]
     .map((g) => {
       const t = pairedTTest(g.map((p) => p.mlp.llcMean), g.map((p) => p.cnn.llcMean), options.level);
       return {
@@ -155,21 +167,6 @@ export function resultsFrame(rows: ResultRow[]): any {
 
 // ---- Comparing the MLP − CNN gap across data sets (notebook 05) ----
 
-export interface GapPair {
-  k: number;
-  seed: number;
-  order: string;
-  mlp: ResultRow;
-  cnn: ResultRow;
-}
-
-/** The MLP and CNN rows of the same cell (k, seed, order, n), as pairs, in row order. */
-export function gapPairs(rows: ResultRow[], options: SummaryOptions = {}): GapPair[] {
-  const kept = rows.filter((r) => !excluded(r, options.exclude));
-  const cnn = new Map(kept.filter((r) => r.architecture === 'cnn').map((r) => [pairKey(r), r]));
-  return kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ k: m.k, seed: m.seed, order: m.order, mlp: m, cnn: cnn.get(pairKey(m))! }));
-}
-
 /** (λ̂_MLP − λ̂_CNN) / λ̂_MLP of a pair: the fraction of the MLP's λ̂ the CNN does without. */
 export const relativeGap = (p: GapPair): number => (p.mlp.llcMean - p.cnn.llcMean) / p.mlp.llcMean;
 
@@ -200,30 +197,29 @@ export function relativeGapByK(rows: ResultRow[], options: SummaryOptions = {}):
     .sort((a, b) => a.k - b.k);
 }
 
-export interface TwoSampleTest {
-  /** mean(a) − mean(b), with its two-sided t-interval (Welch–Satterthwaite degrees of freedom). */
-  difference: number;
-  lo: number;
-  hi: number;
-  t: number;
-  df: number;
-  p: number;
-  meanA: number;
-  meanB: number;
-  nA: number;
-  nB: number;
+export interface ElasticityRow {
+  architecture: Architecture;
+  k: number;
+  gamma: number;
+  /** Grid points used (finite, positive λ̂ and ε ≤ maxEpsilon). */
+  points: number;
+  /** Slope of log λ̂ against log ε, with its 95 % interval (NaN with fewer than 3 points). */
+  elasticity: number;
+  ciLo: number;
+  ciHi: number;
 }
 
-/** Welch's two-sample t-test of mean(a) − mean(b) (unequal variances). NaN interval with fewer than 2 values per side. */
-export function welchTTest(a: number[], b: number[], level = 0.95): TwoSampleTest {
-  const ca = meanCI(a);
-  const cb = meanCI(b);
-  const va = ca.n > 1 ? ca.sd ** 2 / ca.n : NaN;
-  const vb = cb.n > 1 ? cb.sd ** 2 / cb.n : NaN;
-  const se = Math.sqrt(va + vb);
-  const df = (va + vb) ** 2 / (va ** 2 / (ca.n - 1) + vb ** 2 / (cb.n - 1));
-  const difference = ca.mean - cb.mean;
-  const t = difference / se;
-  const half = se > 0 && df > 0 ? tQuantile(1 - (1 - level) / 2, df) * se : NaN;
-  return { difference, lo: difference - half, hi: difference + half, t, df, p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN, meanA: ca.mean, meanB: cb.mean, nA: ca.n, nB: cb.n };
+/**
+ * Per (architecture, k, γ) of a sensitivity sweep: how λ̂ moves with the step size.
+ * An equilibrated chain samples the same posterior for every small enough ε, so the
+ * slope of log λ̂ on log ε is 0; a slope of 1 means λ̂ is proportional to ε, i.e. it
+ * measures how far the chain travels in its fixed number of steps.
+ */
+export function stepSizeElasticity(rows: ResultRow[], options: { maxEpsilon?: number; level?: number } = {}): ElasticityRow[] {
+  const maxEpsilon = options.maxEpsilon ?? 1e-3;
+  return [...groupBy(rows, (r) => `${r.architecture}|${r.k}|${r.config.llc.gamma}`).values()].map((group) => {
+    const g = group.filter((r) => Number.isFinite(r.llcMean) && r.llcMean > 0 && r.config.llc.epsilon! <= maxEpsilon);
+    const fit = g.length >= 3 ? linearFit(g.map((r) => Math.log(r.config.llc.epsilon!)), g.map((r) => Math.log(r.llcMean)), options.level) : null;
+    return { architecture: group[0].architecture, k: group[0].k, gamma: group[0].config.llc.gamma!, points: g.length, elasticity: fit?.slope ?? NaN, ciLo: fit?.slopeLo ?? NaN, ciHi: fit?.slopeHi ?? NaN };
+  });
 }

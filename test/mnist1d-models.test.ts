@@ -15,7 +15,8 @@ import {
   runReferenceModel,
 } from '../lib/mnist1d-reference';
 import { ResultRow } from '../lib/experiment';
-import { gapPairs, relativeGapByK, welchTTest } from '../lib/summary';
+import { gapPairs, relativeGapByK } from '../lib/summary';
+import { welchTTest } from '../lib/stats';
 import { setup } from './helpers';
 
 before(setup);
