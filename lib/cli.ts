@@ -44,15 +44,24 @@ function intList(flag: string, text: string | undefined): number[] {
   });
 }
 
-export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { profile: getProfile('quick'), sweep: 'writeup', list: false, summaryOnly: false };
+/**
+ * Walk a command line flag by flag; `value()` takes the flag's argument, or throws
+ * naming the flag that needs one (with the usage text).
+ */
+export function eachFlag(argv: string[], usage: string, handle: (flag: string, value: () => string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const value = () => {
+    handle(flag, () => {
       const v = argv[++i];
-      if (v == null) throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (v == null) throw new Error(`${flag} needs a value\n${usage}`);
       return v;
-    };
+    });
+  }
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { profile: getProfile('quick'), sweep: 'writeup', list: false, summaryOnly: false };
+  eachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--profile': o.profile = getProfile(value()); break;
       case '--sweep': o.sweep = parseSweep(value()); break;
@@ -82,7 +91,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
-  }
+  });
   return o;
 }
 

@@ -28,7 +28,7 @@ import {
   ReferenceRun,
   runReferenceModel,
 } from '../lib/mnist1d-reference';
-import { positiveInt } from '../lib/cli';
+import { eachFlag, positiveInt } from '../lib/cli';
 import { repoPath } from '../lib/paths';
 import { bar, StatusLine } from '../lib/progress';
 
@@ -55,13 +55,7 @@ function parseArgs(argv: string[]): Options {
     learningRate: MNIST1D_REFERENCE_TRAINING.learningRate,
     out: repoPath('data', 'mnist1d-accuracy.md'),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v == null) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
+  eachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--steps': o.steps = positiveInt('--steps', value()); break;
       case '--batch': o.batchSize = positiveInt('--batch', value()); break;
@@ -91,7 +85,7 @@ function parseArgs(argv: string[]): Options {
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
-  }
+  });
   return o;
 }
 
