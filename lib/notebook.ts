@@ -8,6 +8,7 @@ import * as path from 'path';
 import { CellConfig, ResultRow } from './experiment';
 import { REPO_ROOT } from './paths';
 import { saveFigure, Spec } from './plots';
+import { formatCell } from './report';
 import { runCells } from './runner';
 import { getProfile, SweepName, sweepCells, SweepOptions } from './sweeps';
 import { toDataFrame } from './summary';
@@ -40,11 +41,6 @@ export async function showFigure(spec: Spec, name: string, figuresDir?: string):
   const { svg, pngPath } = await saveFigure(spec, name, figuresDir);
   const where = path.relative(REPO_ROOT, pngPath).replace(/\.png$/, '');
   display('html', `<div style="max-width:100%">${svg}</div><div style="font-size:smaller;color:#666">saved as ${where}.svg / .png</div>`, `[figure ${name} → ${pngPath}]`);
-}
-
-function formatCell(v: unknown, digits: number): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v);
-  return String(v ?? '');
 }
 
 /** Show records as a table (through a danfo DataFrame; get one with toDataFrame). Returns nothing, so a cell ending in it prints nothing more. */

@@ -8,6 +8,12 @@ import { SweepName } from './sweeps';
 import { crossovers, fitByArchitecture, gapByK, summarize } from './summary';
 import { meanCI } from './stats';
 
+/** One table cell: integers exact, other numbers to `digits` significant digits, lists comma-joined. */
+export function formatCell(v: unknown, digits = 4): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v);
+  return Array.isArray(v) ? v.join(',') : String(v ?? '');
+}
+
 /**
  * Records as a markdown table (every row and column: danfo's console printer elides
  * both, and a sweep summary is read in logs and pasted into notes).
@@ -15,8 +21,7 @@ import { meanCI } from './stats';
 export function markdownTable(records: object[], columns?: string[], digits = 4): string {
   if (records.length === 0) return '(no rows)';
   const cols = columns ?? Object.keys(records[0]);
-  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v)) : Array.isArray(v) ? v.join(',') : String(v ?? ''));
-  const lines = records.map((r) => `| ${cols.map((c) => cell((r as Record<string, unknown>)[c])).join(' | ')} |`);
+  const lines = records.map((r) => `| ${cols.map((c) => formatCell((r as Record<string, unknown>)[c], digits)).join(' | ')} |`);
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...lines].join('\n');
 }
 
