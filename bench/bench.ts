@@ -39,14 +39,16 @@ import { DeviceSplit, disposeSplit, uploadSplit } from '../lib/batches';
 import { WASM_GRADIENT_OVERRIDES, withStockGradients } from '../lib/kernels';
 import { batchIndices, defaultNbeta, resolveLlcSettings, sgldStep, WRITEUP_LLC } from '../lib/llc';
 import { Architecture, initWeights, labelSelector, modelDef, ModelDef, numParams, taskLoss, weightsToTensors } from '../lib/models';
+import { REPO_ROOT, repoPath } from '../lib/paths';
 import { makeRng } from '../lib/rng';
+import { median } from '../lib/stats';
+import { writeFileAtomic } from '../lib/store';
 import { PROFILES, sweepCells } from '../lib/sweeps';
 import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask, Task } from '../lib/tasks';
 import { adamStep, evaluate, TRAIN_DEFAULTS } from '../lib/train';
 
-const ROOT = path.resolve(__dirname, '..');
 /** Where runs are recorded (BENCH_RESULTS overrides, e.g. to try --write elsewhere). */
-const RESULTS = process.env.BENCH_RESULTS ?? path.join(ROOT, 'bench', 'results.md');
+const RESULTS = process.env.BENCH_RESULTS ?? repoPath('bench', 'results.md');
 const LABELS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const ARCHS: Architecture[] = ['mlp', 'cnn'];
 const MAIN_BATCHES = [256, 512];
@@ -105,10 +107,8 @@ interface Stats {
 
 function stats(r: Row): Stats | null {
   if (!r.repSeconds?.length) return null;
-  const rates = r.repSeconds.map((s) => (r.stepsPerRep! * r.batch) / s).sort((a, b) => a - b);
-  const m = rates.length;
-  const median = m % 2 ? rates[(m - 1) / 2] : (rates[m / 2 - 1] + rates[m / 2]) / 2;
-  return { median, min: rates[0], max: rates[m - 1], n: m };
+  const rates = r.repSeconds.map((s) => (r.stepsPerRep! * r.batch) / s);
+  return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), n: rates.length };
 }
 
 const fmtRate = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -300,7 +300,7 @@ function torchUnavailable(): Promise<string | null> {
 
 function runTorch(threads: number, budget: Budget): Promise<TorchInfo | null> {
   const column = `torch ${threads} thr`;
-  const script = path.join(ROOT, 'bench', 'torch_bench.py');
+  const script = repoPath('bench', 'torch_bench.py');
   let info: TorchInfo | null = null;
   return new Promise<TorchInfo | null>((resolve, reject) => {
     const args = [script, '--threads', String(threads), '--archs', ARCHS.join(','), '--batches', MAIN_BATCHES.join(','), '--steps', 'train,sgld',
@@ -401,7 +401,7 @@ function runChildren(count: number, backend: string, seconds: number): Promise<n
   const one = () =>
     new Promise<number>((resolve, reject) => {
       const child: ChildProcess = fork(__filename, ['--child', '--backend', backend, '--seconds', String(seconds)], {
-        cwd: ROOT,
+        cwd: REPO_ROOT,
         execArgv: ['--import', 'tsx'],
         env: { ...process.env, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: '1' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -555,7 +555,7 @@ function writeResults(section: string): void {
   if (!text.includes(marker)) text = HEADER + '\n' + text;
   const at = text.indexOf('\n', text.indexOf(marker)) + 1;
   text = text.slice(0, at) + '\n' + section.trimEnd() + '\n' + text.slice(at);
-  fs.writeFileSync(RESULTS, text);
+  writeFileAtomic(RESULTS, text);
   console.log(`\nwrote ${path.relative(process.cwd(), RESULTS)}`);
 }
 

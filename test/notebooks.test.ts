@@ -13,8 +13,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { REPO_ROOT } from '../lib/paths';
 
-const repo = path.resolve(__dirname, '..');
+const repo = REPO_ROOT;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-notebooks-'));
 const env = { ...process.env, LLC_NOTEBOOK_PROFILE: 'tiny', LLC_DATA_DIR: path.join(scratch, 'data'), LLC_FIGURES_DIR: path.join(scratch, 'figures') };
 const notebooks = fs.readdirSync(path.join(repo, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
