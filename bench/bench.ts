@@ -22,9 +22,10 @@
  * last warm-up step; ex/s = median over the blocks [min–max].
  *
  * Gradient variants on wasm (registerGradient is global, so stock rows run inside
- * lib/kernels.ts withStockGradients): ours = lib/kernels.ts overrides (what the project
- * runs), stock = tfjs's own gradients, stock+filter = stock plus only our
- * Conv2DBackpropFilter replacement (the least it takes to train the CNN on wasm at all).
+ * lib/kernels.ts withStockGradients): ours = lib/kernels.ts overrides + lib/simd.ts kernels (what the project
+ * runs), ours −simd = the same without lib/simd.ts's kernels (tfjs's stock wasm kernels
+ * under our gradients), stock = tfjs's own gradients and kernels, stock+filter = stock plus
+ * only our Conv2DBackpropFilter replacement (the least it takes to train the CNN on wasm at all).
  */
 import { ChildProcess, fork, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -37,6 +38,7 @@ import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { BackendName, initBackend, nativeAvailable, tf } from '../lib/backend';
 import { DeviceSplit, disposeSplit, uploadSplit } from '../lib/batches';
 import { WASM_GRADIENT_OVERRIDES, withStockGradients } from '../lib/kernels';
+import { withoutSimdKernels } from '../lib/simd';
 import { batchIndices, defaultNbeta, resolveLlcSettings, sgldStep, WRITEUP_LLC } from '../lib/llc';
 import { Architecture, initWeights, labelSelector, modelDef, ModelDef, numParams, taskLoss, weightsToTensors } from '../lib/models';
 import { REPO_ROOT, repoPath } from '../lib/paths';
@@ -76,7 +78,9 @@ const BUDGET: Budget = QUICK ? { warmup: 1, reps: 3, repSeconds: 0.1 } : { warmu
 const CPU_BUDGET: Budget = QUICK ? { warmup: 1, reps: 2, repSeconds: 0.1 } : { warmup: 1, reps: 3, repSeconds: 1.0 };
 /** The stock variants are up to ~10× slower: fewer, shorter blocks. */
 const STOCK_BUDGET: Budget = QUICK ? { warmup: 1, reps: 2, repSeconds: 0.1 } : { warmup: 2, reps: 5, repSeconds: 1.0 };
-const MEMORY_STEPS = QUICK ? 50 : 2000;
+const MEMORY_STEPS = QUICK ? 50 : 10000;
+/** Small batches keep the 10,000-step run at a few minutes; leaks scale with steps, not batch size. */
+const MEMORY_BATCH = 64;
 const PARALLEL_SECONDS = QUICK ? 4 : 15;
 /** Stated when not measured (SMT siblings or memory bandwidth can make it lower). */
 const ASSUMED_EFFICIENCY = 0.85;
@@ -356,7 +360,7 @@ function snapshot() {
 
 function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryResult {
   const selector = labelSelector(LABELS);
-  const s = sgldStepper(modelDef('cnn'), data, selector, 256) as Stepper & { lastLoss: number };
+  const s = sgldStepper(modelDef('cnn'), data, selector, MEMORY_BATCH) as Stepper & { lastLoss: number };
   s.step(); // warm-up
   s.finish();
   const before = snapshot();
@@ -368,7 +372,7 @@ function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryRes
   const lastLoss = s.lastLoss;
   s.dispose();
   selector.dispose();
-  return { steps, column, before, after, afterDispose: tf.memory().numTensors, exPerSec: (steps * 256) / seconds, lastLoss };
+  return { steps, column, before, after, afterDispose: tf.memory().numTensors, exPerSec: (steps * MEMORY_BATCH) / seconds, lastLoss };
 }
 
 // ---------------------------------------------------------------------------
@@ -542,8 +546,8 @@ const HEADER = `# Benchmark results
 
 Written by \`npm run bench\` (bench/bench.ts, bench/torch_bench.py); newest run first.
 Throughput in examples/second: median [min–max] over timed blocks of steps.
-*ours* = the tfjs backend with lib/kernels.ts gradient overrides (what the project runs);
-*stock* = tfjs's own gradients; *stock+filter* = stock plus only our Conv2DBackpropFilter.
+*ours* = the tfjs backend with lib/kernels.ts gradient overrides and, on wasm, lib/simd.ts kernels (what the project runs);
+*ours −simd* = the same gradients on tfjs's stock wasm kernels (without lib/simd.ts); *stock* = tfjs's own gradients and kernels; *stock+filter* = stock plus only our Conv2DBackpropFilter.
 The ratio compares ours with PyTorch at one thread each (our wasm backend is single-threaded).
 
 <!-- runs below (bench/bench.ts inserts new runs here) -->
@@ -588,10 +592,16 @@ async function main(): Promise<void> {
 
   // 1. wasm, our gradients: the main rows, the profiles' batch sizes and the forward pass.
   const oursCol = 'wasm ours';
+  const NO_SIMD_COL = 'wasm ours −simd';
   for (const arch of ARCHS) {
     for (const step of ['train', 'sgld'] as const) for (const b of MAIN_BATCHES) measure(oursCol, arch, step, b, data, BUDGET);
     for (const { step, batch } of profileNeeds()) if (!find(oursCol, arch, step, batch)) measure(oursCol, arch, step, batch, data, BUDGET);
   }
+
+  // 1b. wasm, our gradients on tfjs's stock kernels (what lib/simd.ts's kernels add).
+  withoutSimdKernels(() => {
+    for (const arch of ARCHS) for (const step of ['train', 'sgld'] as const) measure(NO_SIMD_COL, arch, step, MAIN_BATCHES[0], data, STOCK_BUDGET);
+  });
 
   // 2. wasm, stock gradients; the CNN also with only the missing filter gradient added.
   withStockGradients(() => {
@@ -612,7 +622,7 @@ async function main(): Promise<void> {
   else for (const step of ['train', 'sgld'] as const) record({ column: 'cpu ours', arch: 'cnn', step, batch: 256, note: cpuCnnNote });
 
   // 4. tfjs-node, when installed (multi-threaded TensorFlow; TF_NUM_INTRAOP_THREADS applies).
-  const columns = [oursCol, 'wasm stock', 'wasm stock+filter', 'cpu ours'];
+  const columns = [oursCol, NO_SIMD_COL, 'wasm stock', 'wasm stock+filter', 'cpu ours'];
   if (ours === 'tensorflow') {
     await reupload('tensorflow');
     columns.unshift('tensorflow ours');
@@ -625,12 +635,12 @@ async function main(): Promise<void> {
 
   // 5. Memory over a long SGLD chain (CNN, batch 256) on the sweeps' backend.
   await reupload(ours);
-  console.log(`\nmemory: ${MEMORY_STEPS} SGLD steps, CNN, batch 256, ${ours} ...`);
+  console.log(`\nmemory: ${MEMORY_STEPS} SGLD steps, CNN, batch ${MEMORY_BATCH}, ${ours} ...`);
   const mem = memoryTest(ours, data, MEMORY_STEPS);
   disposeSplit(data);
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
   const memLines = [
-    `${mem.steps} SGLD steps (CNN, batch 256, ${mem.column}) at ${fmtRate(mem.exPerSec)} ex/s sustained; loss at the last step ${mem.lastLoss.toFixed(3)}`,
+    `${mem.steps} SGLD steps (CNN, batch ${MEMORY_BATCH}, ${mem.column}) at ${fmtRate(mem.exPerSec)} ex/s sustained; loss at the last step ${mem.lastLoss.toFixed(3)}`,
     `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); ` +
       `JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}; external ${mb(mem.before.external)} → ${mb(mem.after.external)}` +
       (mem.before.wasmHeap ? `; wasm heap ${mb(mem.before.wasmHeap)} → ${mb(mem.after.wasmHeap)}` : ''),

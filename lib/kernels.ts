@@ -31,12 +31,13 @@ import * as tf from '@tensorflow/tfjs-core';
 // umbrella bundle registers them (tfjs-core's own register_all_gradients is ESM-only,
 // which plain Node's require, and so tslab, cannot load).
 import '@tensorflow/tfjs';
+import { conv2dFilterGradSimd, maxPoolGradSimd, registerSimdKernels, reluGradSimd, simdActive, withoutSimdKernels } from './simd';
 
 type GradFunc = tf.GradConfig['gradFunc'];
 type Pair = [number, number];
 
 /** The kernels whose gradients we replace. */
-export const OVERRIDDEN_GRADIENTS = [tf.Conv2D, tf.BatchMatMul, tf.MaxPool, tf.Add] as const;
+export const OVERRIDDEN_GRADIENTS = [tf.Conv2D, tf.BatchMatMul, tf.MaxPool, tf.Add, tf.Relu] as const;
 
 const stockConfigs = new Map<string, tf.GradConfig>();
 let registered = false;
@@ -108,6 +109,10 @@ const matMulGradConfig: tf.GradConfig = {
  * stride s becomes a dilation s of this conv.
  */
 function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D | null {
+  if (simdActive() && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+    return conv2dFilterGradSimd(x, dy, { filterSize: [kh, kw], strides: [sh, sw], padTopLeft: [padInfo.top, padInfo.left] });
+  }
   if (info.filterHeight * info.filterWidth * info.inChannels < info.outChannels) return conv2dFilterGradPatches(x, dy, info);
   const { top, bottom, left, right } = info.padInfo;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
@@ -282,6 +287,7 @@ const maxPoolGradConfig: tf.GradConfig = {
     const [fh, fw] = pair(filterSize);
     const [sh, sw] = pair(strides);
     if (x.dtype === 'float32' && pad === 'valid' && fh === sh && fw === sw && fh * fw > 1) {
+      if (simdActive()) return { x: () => maxPoolGradSimd(dy as tf.Tensor4D, x, y, [fh, fw]) };
       return { x: () => tiledMaxPoolGrad(dy as tf.Tensor4D, x, y, fh, fw) };
     }
     if (x.dtype === 'float32' && tf.getBackend() === 'wasm') {
@@ -330,8 +336,21 @@ const addGradConfig: tf.GradConfig = {
 };
 
 // ---------------------------------------------------------------------------
+// Relu (on wasm with our SIMD kernels: one pass instead of step, cast, multiply).
 
-const OVERRIDES: tf.GradConfig[] = [conv2dGradConfig, matMulGradConfig, maxPoolGradConfig, addGradConfig];
+const reluGradConfig: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as tf.Tensor[];
+    if (simdActive() && x.dtype === 'float32') return { x: () => reluGradSimd(dy as tf.Tensor, x) };
+    return stockGrad(tf.Relu)(dy, saved, attrs);
+  },
+};
+
+// ---------------------------------------------------------------------------
+
+const OVERRIDES: tf.GradConfig[] = [conv2dGradConfig, matMulGradConfig, maxPoolGradConfig, addGradConfig, reluGradConfig];
 
 /** The override configs themselves (read-only; for benchmarks that register a subset). */
 export const WASM_GRADIENT_OVERRIDES: readonly tf.GradConfig[] = OVERRIDES;
@@ -348,6 +367,7 @@ export function registerWasmKernelFixes(): void {
     if (stock !== config) stockConfigs.set(config.kernelName, stock);
     tf.registerGradient(config);
   }
+  if (process.env.LLC_SIMD !== '0') registerSimdKernels();
   registered = true;
 }
 
@@ -357,15 +377,15 @@ export function wasmKernelFixesRegistered(): boolean {
 }
 
 /**
- * Run fn with the stock gradients (e.g. for reference values in tests), then
- * restore whatever was registered before. Synchronous on purpose: the gradient
- * registry is global.
+ * Run fn with tfjs's stock gradients and stock wasm kernels (e.g. for reference
+ * values in tests and the stock rows of the benchmark), then restore whatever was
+ * registered before. Synchronous on purpose: the registries are global.
  */
 export function withStockGradients<T>(fn: () => T): T {
   if (!registered) return fn();
   for (const config of OVERRIDES) tf.registerGradient(stockConfigs.get(config.kernelName)!);
   try {
-    return fn();
+    return withoutSimdKernels(fn);
   } finally {
     for (const config of OVERRIDES) tf.registerGradient(config);
   }

@@ -11,6 +11,7 @@
  * Pure: returns new tensors and never mutates its inputs.
  */
 import { tf } from './backend';
+import { sgldUpdateSimd, simdActive } from './simd';
 
 export interface SgldStepSettings {
   epsilon: number;
@@ -29,9 +30,12 @@ export function sgldUpdate(
   noise: tf.Tensor[],
   { epsilon, gamma, nbeta }: SgldStepSettings,
 ): tf.Tensor[] {
-  const a = tf.scalar(-(epsilon / 2) * nbeta);
-  const b = tf.scalar(-(epsilon / 2) * gamma);
-  const c = tf.scalar(Math.sqrt(epsilon));
+  const coefficients = { a: -(epsilon / 2) * nbeta, b: -(epsilon / 2) * gamma, c: Math.sqrt(epsilon) };
+  // On wasm: one fused pass per tensor, the same float32 operations in the same order.
+  if (simdActive() && w.every((t) => t.dtype === 'float32')) return w.map((wi, i) => sgldUpdateSimd(wi, grads[i], wStar[i], noise[i], coefficients));
+  const a = tf.scalar(coefficients.a);
+  const b = tf.scalar(coefficients.b);
+  const c = tf.scalar(coefficients.c);
   return w.map((wi, i) => {
     const drift = tf.add(tf.mul(grads[i], a), tf.mul(tf.sub(wi, wStar[i]), b));
     return tf.add(wi, tf.add(drift, tf.mul(noise[i], c)));

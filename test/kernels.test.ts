@@ -92,6 +92,8 @@ const convConfigs: { name: string; x: number[]; k: number[]; stride: number | [n
   { name: 'explicit padding', x: [3, 9, 10, 3], k: [3, 3, 3, 5], stride: 1, pad: [[0, 0], [2, 1], [0, 1], [0, 0]] },
   { name: 'stride 2 valid (input grad falls back to stock)', x: [3, 11, 10, 3], k: [3, 3, 3, 4], stride: 2, pad: 'valid' },
   { name: 'stride [2,3] same', x: [3, 11, 10, 3], k: [3, 2, 3, 4], stride: [2, 3], pad: 'same' },
+  // 20 output channels: one 16-wide SIMD block of the wasm filter gradient plus a scalar tail.
+  { name: '20 output channels, explicit padding', x: [3, 9, 10, 2], k: [3, 3, 2, 20], stride: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
 ];
 for (const c of convConfigs) {
   cases.push({
@@ -109,6 +111,8 @@ const poolConfigs: { name: string; x: number[]; f: number | [number, number]; s:
   { name: '2×2/2 positive ties', x: [4, 12, 12, 3], f: 2, s: 2, pad: 'valid', value: (v) => Math.min(2, Math.max(0, Math.round(v))) },
   { name: '2×2/2 with ±Infinity', x: [2, 8, 8, 3], f: 2, s: 2, pad: 'valid', value: (v, rng) => (rng.uniform() < 0.1 ? (v > 0 ? Infinity : -Infinity) : v) },
   { name: '2×2/2 odd size', x: [2, 7, 9, 3], f: 2, s: 2, pad: 'valid', value: relu },
+  // 6 channels: one 4-wide SIMD block plus a scalar tail in the wasm kernels.
+  { name: '2×2/2 six channels, odd size, ties', x: [2, 9, 7, 6], f: 2, s: 2, pad: 'valid', value: (v) => Math.max(0, Math.round(v)) },
   { name: '3×2/[3,2] rectangular', x: [2, 9, 8, 3], f: [3, 2], s: [3, 2], pad: 'valid', value: (v) => Math.round(v) },
   // Overlapping / padded windows: on wasm the gather/scatter path (the stock wasm MaxPoolGrad gets these wrong).
   { name: '3×3/2 same', x: [2, 9, 9, 3], f: 3, s: 2, pad: 'same' },
@@ -121,6 +125,15 @@ for (const c of poolConfigs) {
     name: `MaxPool ${c.name}: x ${c.x} filter ${c.f} stride ${c.s} ${c.pad}`,
     inputs: [randn(c.x, 20, c.value)],
     loss: (x) => weighted(tf.maxPool(x as tf.Tensor4D, c.f, c.s, c.pad), 21),
+  });
+}
+
+// Relu: the wasm gradient is one SIMD pass (sizes not a multiple of 4 use its scalar tail); exact zeros included.
+for (const shape of [[4, 26, 26, 16], [3, 7, 5]]) {
+  cases.push({
+    name: `Relu ${JSON.stringify(shape)}`,
+    inputs: [randn(shape, 50, (v, rng) => (rng.uniform() < 0.1 ? 0 : v))],
+    loss: (x) => weighted(tf.relu(x), 51),
   });
 }
 
