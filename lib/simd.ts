@@ -32,6 +32,7 @@ interface SimdExports {
   maxPool(x: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number): void;
   biasAdd(x: number, bias: number, out: number, rows: number, c: number): void;
   reluGrad(dy: number, x: number, dx: number, size: number): void;
+  transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   sgldUpdate(w: number, g: number, wStar: number, noise: number, out: number, size: number, a: number, b: number, c: number): void;
   conv2dFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   maxPoolGrad(x: number, y: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number): void;
@@ -182,11 +183,33 @@ function addReplacement({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
   return out;
 }
 
+/**
+ * A transpose that (ignoring size-1 axes) swaps the last two axes: the matrix
+ * transposes of our matMul gradients (kernels.ts), ≈ 2 ms for a [256, 1936]
+ * activation on the stock kernel.
+ */
+function transposeReplacement({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x } = inputs;
+  const { perm } = attrs as unknown as tf.TransposeAttrs;
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+  const kept = x.shape.map((_, axis) => axis).filter((axis) => x.shape[axis] !== 1);
+  const reduced = perm.filter((axis) => x.shape[axis] !== 1).map((axis) => kept.indexOf(axis));
+  const r = reduced.length;
+  const swapsLastTwo = r >= 2 && reduced[r - 1] === r - 2 && reduced[r - 2] === r - 1 && reduced.slice(0, r - 2).every((axis, i) => axis === i);
+  if (!swapsLastTwo) return null;
+  const dims = kept.map((axis) => x.shape[axis]);
+  const b = backend as BackendWasm;
+  const out = b.makeOutput(perm.map((axis) => x.shape[axis]), x.dtype);
+  kernelsFor(b).transpose2d(offset(b, x), offset(b, out), tf.util.sizeFromShape(dims.slice(0, r - 2)), dims[r - 2], dims[r - 1]);
+  return out;
+}
+
 const REPLACEMENTS: Array<[string, (args: KernelArgs) => tf.TensorInfo | null]> = [
   [tf.Identity, identityReplacement],
   [tf.Cast, castReplacement],
   [tf.MaxPool, maxPoolReplacement],
   [tf.Add, addReplacement],
+  [tf.Transpose, transposeReplacement],
 ];
 
 /** The stock wasm kernels we wrap, for their fallbacks and for unregisterSimdKernels. */

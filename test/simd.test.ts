@@ -68,6 +68,19 @@ for (const [a, b] of [
   });
 }
 
+for (const [x, perm] of [
+  [[256, 1936], [1, 0]],
+  [[6, 9], [1, 0]], // tails in both directions
+  [[3, 5, 7], [0, 2, 1]],
+  [[7, 1, 5], [2, 1, 0]], // a size-1 axis
+  [[4, 6, 16], [1, 0, 2]], // not a swap of the last two axes: stock kernel
+] as const) {
+  test(`Transpose ${JSON.stringify(x)} perm ${JSON.stringify(perm)}: equal to cpu`, async () => {
+    const { cpu, wasm } = await onBoth([x as unknown as number[]], (t) => tf.transpose(t, perm as unknown as number[]));
+    assert.deepEqual(wasm, cpu);
+  });
+}
+
 test('the fused SGLD update gives bit-identical weights to the tf-op version', async () => {
   await tf.setBackend('wasm');
   const shapes = [[784, 128], [128], [3, 3, 1, 16], [7]]; // sizes with and without a scalar tail

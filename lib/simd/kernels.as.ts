@@ -34,7 +34,42 @@ export function conv2dFilterGrad(
           while (ox0 < ow && ox0 * sw + j - left < 0) ox0++;
           let ox1 = ow;
           while (ox1 > ox0 && (ox1 - 1) * sw + j - left >= w) ox1--;
-          for (let ci = 0; ci < cin; ci++) {
+          // Two input channels at a time share each load of dy (8 accumulators).
+          let ci = 0;
+          for (; ci + 1 < cin; ci += 2) {
+            const tap = dw + (<usize>(((i * kw + j) * cin + ci) * cout) << 2);
+            const tap2 = tap + (<usize>cout << 2);
+            for (let co = 0; co < c16; co += 16) {
+              let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+              let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+              for (let ox = ox0; ox < ox1; ox++) {
+                const xp = xRow + (<usize>((ox * sw + j - left) * cin + ci) << 2);
+                const xv = f32x4.splat(load<f32>(xp));
+                const xw = f32x4.splat(load<f32>(xp, 4));
+                const d = dyRow + (<usize>(ox * cout + co) << 2);
+                const d0 = v128.load(d), d1 = v128.load(d, 16), d2 = v128.load(d, 32), d3 = v128.load(d, 48);
+                a0 = f32x4.add(a0, f32x4.mul(xv, d0));
+                a1 = f32x4.add(a1, f32x4.mul(xv, d1));
+                a2 = f32x4.add(a2, f32x4.mul(xv, d2));
+                a3 = f32x4.add(a3, f32x4.mul(xv, d3));
+                b0 = f32x4.add(b0, f32x4.mul(xw, d0));
+                b1 = f32x4.add(b1, f32x4.mul(xw, d1));
+                b2 = f32x4.add(b2, f32x4.mul(xw, d2));
+                b3 = f32x4.add(b3, f32x4.mul(xw, d3));
+              }
+              const t = tap + (<usize>co << 2);
+              v128.store(t, f32x4.add(v128.load(t), a0));
+              v128.store(t, f32x4.add(v128.load(t, 16), a1), 16);
+              v128.store(t, f32x4.add(v128.load(t, 32), a2), 32);
+              v128.store(t, f32x4.add(v128.load(t, 48), a3), 48);
+              const u = tap2 + (<usize>co << 2);
+              v128.store(u, f32x4.add(v128.load(u), b0));
+              v128.store(u, f32x4.add(v128.load(u, 16), b1), 16);
+              v128.store(u, f32x4.add(v128.load(u, 32), b2), 32);
+              v128.store(u, f32x4.add(v128.load(u, 48), b3), 48);
+            }
+          }
+          for (; ci < cin; ci++) {
             const tap = dw + (<usize>(((i * kw + j) * cin + ci) * cout) << 2);
             for (let co = 0; co < c16; co += 16) {
               let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
@@ -52,10 +87,14 @@ export function conv2dFilterGrad(
               v128.store(t, f32x4.add(v128.load(t, 32), a2), 32);
               v128.store(t, f32x4.add(v128.load(t, 48), a3), 48);
             }
+          }
+          // Output channels past the last block of 16: scalar.
+          for (let c = 0; c < cin; c++) {
+            const tap = dw + (<usize>(((i * kw + j) * cin + c) * cout) << 2);
             for (let co = c16; co < cout; co++) {
               let a: f32 = 0;
               for (let ox = ox0; ox < ox1; ox++) {
-                a += load<f32>(xRow + (<usize>((ox * sw + j - left) * cin + ci) << 2)) * load<f32>(dyRow + (<usize>(ox * cout + co) << 2));
+                a += load<f32>(xRow + (<usize>((ox * sw + j - left) * cin + c) << 2)) * load<f32>(dyRow + (<usize>(ox * cout + co) << 2));
               }
               const t = tap + (<usize>co << 2);
               store<f32>(t, load<f32>(t) + a);
@@ -204,5 +243,46 @@ export function sgldUpdate(w: usize, g: usize, wStar: usize, noise: usize, out: 
     const wv = load<f32>(w + k);
     const drift = load<f32>(g + k) * a + (wv - load<f32>(wStar + k)) * b;
     store<f32>(out + k, wv + (drift + load<f32>(noise + k) * c));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// out[b] = x[b]ᵀ for `batch` row-major [rows, cols] matrices of 4-byte values,
+// in 4×4 blocks transposed in registers (the stock wasm Transpose moves one
+// element at a time through generic index arithmetic).
+export function transpose2d(x: usize, out: usize, batch: i32, rows: i32, cols: i32): void {
+  const r4 = rows & ~3;
+  const c4 = cols & ~3;
+  const rowBytes = <usize>cols << 2;
+  const colBytes = <usize>rows << 2;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * rowBytes * <usize>rows;
+    const ob = out + <usize>b * rowBytes * <usize>rows;
+    for (let r = 0; r < r4; r += 4) {
+      const p = xb + <usize>r * rowBytes;
+      for (let c = 0; c < c4; c += 4) {
+        const q = p + (<usize>c << 2);
+        const a0 = v128.load(q), a1 = v128.load(q + rowBytes), a2 = v128.load(q + 2 * rowBytes), a3 = v128.load(q + 3 * rowBytes);
+        const t0 = v128.shuffle<i32>(a0, a1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<i32>(a0, a1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<i32>(a2, a3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<i32>(a2, a3, 2, 6, 3, 7);
+        const o = ob + <usize>c * colBytes + (<usize>r << 2);
+        v128.store(o, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+        v128.store(o + colBytes, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+        v128.store(o + 2 * colBytes, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+        v128.store(o + 3 * colBytes, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+      }
+      for (let k = 0; k < 4; k++) {
+        for (let c = c4; c < cols; c++) {
+          store<i32>(ob + <usize>c * colBytes + (<usize>(r + k) << 2), load<i32>(p + <usize>k * rowBytes + (<usize>c << 2)));
+        }
+      }
+    }
+    for (let r = r4; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        store<i32>(ob + <usize>c * colBytes + (<usize>r << 2), load<i32>(xb + <usize>r * rowBytes + (<usize>c << 2)));
+      }
+    }
   }
 }
