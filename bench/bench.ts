@@ -81,6 +81,8 @@ const STOCK_BUDGET: Budget = QUICK ? { warmup: 1, reps: 2, repSeconds: 0.1 } : {
 const MEMORY_STEPS = QUICK ? 50 : 10000;
 /** Small batches keep the 10,000-step run at a few minutes; leaks scale with steps, not batch size. */
 const MEMORY_BATCH = 64;
+/** Adam steps (batch MEMORY_BATCH) that give the memory run's chain a trained w*. */
+const MEMORY_PRETRAIN_STEPS = QUICK ? 5 : 400;
 const PARALLEL_SECONDS = QUICK ? 4 : 15;
 /** Stated when not measured (SMT siblings or memory bandwidth can make it lower). */
 const ASSUMED_EFFICIENCY = 0.85;
@@ -174,20 +176,40 @@ function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, b
   };
 }
 
-/** One SGLD step as lib/llc.ts runChain takes it (from random weights as w*). */
-function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper {
+/** What the memory run reports about its chain besides memory. */
+interface ChainStats {
+  /** Minibatch loss of the first step (at w*). */
+  firstLoss: number;
+  lastLoss: number;
+  /** Largest finite minibatch loss of the run (an escape from the basin shows here). */
+  maxLoss: number;
+  /** Index of the first step whose loss was not finite (the chain diverged), or null. */
+  firstNonFinite: number | null;
+}
+
+/** One SGLD step as lib/llc.ts runChain takes it (w* = `start`, default: random weights). */
+function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number, start?: tf.Tensor[]): Stepper & ChainStats {
   const lossFn = taskLoss(def, selector);
-  const wStar = weightsToTensors(def, initWeights(def, 1));
+  const wStar = start ? start.map((t) => tf.clone(t)) : weightsToTensors(def, initWeights(def, 1));
   const settings = { epsilon: WRITEUP_LLC.epsilon!, gamma: WRITEUP_LLC.gamma!, nbeta: defaultNbeta(data.n), batchSize: batch };
   const rng = makeRng(3);
   let w = wStar.map((t) => tf.clone(t));
   let pending: tf.Scalar[] = [];
   let last = NaN;
+  let done = 0;
+  let firstLoss = NaN;
+  let maxLoss = -Infinity;
+  let firstNonFinite: number | null = null;
   const flush = () => {
     if (pending.length === 0) return;
     const stacked = tf.stack(pending);
     const v = stacked.dataSync();
     last = v[v.length - 1];
+    if (done === 0) firstLoss = v[0];
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (firstNonFinite == null && bad >= 0) firstNonFinite = done + bad;
+    for (const x of v) if (x > maxLoss) maxLoss = x;
+    done += v.length;
     stacked.dispose();
     tf.dispose(pending);
     pending = [];
@@ -208,7 +230,16 @@ function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, ba
     get lastLoss() {
       return last;
     },
-  } as Stepper & { lastLoss: number };
+    get firstLoss() {
+      return firstLoss;
+    },
+    get maxLoss() {
+      return maxLoss;
+    },
+    get firstNonFinite() {
+      return firstNonFinite;
+    },
+  };
 }
 
 /** lib/train.ts evaluate() on the first `batch` examples (one block). */
@@ -339,7 +370,8 @@ interface MemoryResult {
   after: NodeJS.MemoryUsage & { tensors: number; wasmHeap: number };
   afterDispose: number;
   exPerSec: number;
-  lastLoss: number;
+  pretrainSteps: number;
+  chain: ChainStats;
 }
 
 function wasmHeapBytes(): number {
@@ -358,9 +390,31 @@ function snapshot() {
   return { ...process.memoryUsage(), tensors: tf.memory().numTensors, wasmHeap: wasmHeapBytes() };
 }
 
+/** Adam steps as lib/train.ts takes them; returns the weights (the chain's w*, as in a real cell). */
+function pretrain(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, steps: number, batch: number): tf.Tensor[] {
+  const init = weightsToTensors(def, initWeights(def, 1));
+  const vars = init.map((t) => tf.variable(t, true));
+  tf.dispose(init);
+  const optimizer = tf.train.adam(TRAIN_DEFAULTS.learningRate);
+  const rng = makeRng(2);
+  for (let i = 0; i < steps; i++) {
+    const r = adamStep(def, vars, optimizer, selector, data, batchIndices(data.n, batch, rng));
+    tf.dispose([r.loss, r.correct]);
+  }
+  optimizer.dispose();
+  const w = vars.map((v) => tf.clone(v));
+  tf.dispose(vars);
+  return w;
+}
+
 function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryResult {
+  const def = modelDef('cnn');
   const selector = labelSelector(LABELS);
-  const s = sgldStepper(modelDef('cnn'), data, selector, MEMORY_BATCH) as Stepper & { lastLoss: number };
+  // SGLD from random weights drifts down the loss with a large effective step and can diverge
+  // in a long run; a real chain starts at a trained w*, so the memory run does too.
+  const wStar = pretrain(def, data, selector, MEMORY_PRETRAIN_STEPS, MEMORY_BATCH);
+  const s = sgldStepper(def, data, selector, MEMORY_BATCH, wStar);
+  tf.dispose(wStar);
   s.step(); // warm-up
   s.finish();
   const before = snapshot();
@@ -369,10 +423,10 @@ function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryRes
   s.finish();
   const seconds = (performance.now() - t) / 1000;
   const after = snapshot();
-  const lastLoss = s.lastLoss;
+  const chain = { firstLoss: s.firstLoss, lastLoss: s.lastLoss, maxLoss: s.maxLoss, firstNonFinite: s.firstNonFinite };
   s.dispose();
   selector.dispose();
-  return { steps, column, before, after, afterDispose: tf.memory().numTensors, exPerSec: (steps * MEMORY_BATCH) / seconds, lastLoss };
+  return { steps, column, before, after, afterDispose: tf.memory().numTensors, exPerSec: (steps * MEMORY_BATCH) / seconds, pretrainSteps: MEMORY_PRETRAIN_STEPS, chain };
 }
 
 // ---------------------------------------------------------------------------
@@ -633,14 +687,16 @@ async function main(): Promise<void> {
   }
   const sweepColumn = ours === 'tensorflow' ? 'tensorflow ours' : oursCol;
 
-  // 5. Memory over a long SGLD chain (CNN, batch 256) on the sweeps' backend.
+  // 5. Memory over a long SGLD chain (CNN, batch MEMORY_BATCH, from a trained w*) on the sweeps' backend.
   await reupload(ours);
   console.log(`\nmemory: ${MEMORY_STEPS} SGLD steps, CNN, batch ${MEMORY_BATCH}, ${ours} ...`);
   const mem = memoryTest(ours, data, MEMORY_STEPS);
   disposeSplit(data);
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
   const memLines = [
-    `${mem.steps} SGLD steps (CNN, batch ${MEMORY_BATCH}, ${mem.column}) at ${fmtRate(mem.exPerSec)} ex/s sustained; loss at the last step ${mem.lastLoss.toFixed(3)}`,
+    `${mem.steps} SGLD steps (CNN, batch ${MEMORY_BATCH}, ${mem.column}, w* after ${mem.pretrainSteps} Adam steps) at ${fmtRate(mem.exPerSec)} ex/s sustained; ` +
+      `minibatch loss at the first and last step ${mem.chain.firstLoss.toFixed(3)} and ${mem.chain.lastLoss.toFixed(3)}, max ${mem.chain.maxLoss.toFixed(3)}` +
+      (mem.chain.firstNonFinite == null ? '' : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
     `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); ` +
       `JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}; external ${mb(mem.before.external)} → ${mb(mem.after.external)}` +
       (mem.before.wasmHeap ? `; wasm heap ${mb(mem.before.wasmHeap)} → ${mb(mem.after.wasmHeap)}` : ''),
