@@ -131,9 +131,11 @@ export function diagnose(
       flags.push({ code: 'negative', chain, message: `chain ${chain}: λ̂ = ${llc.toFixed(2)} < 0, the chain found losses below L_n(w*): w* is not a local minimum at this resolution (train longer) or epsilon is too large / gamma too small for its convergence.` });
     }
     // Significantly above d/2 (by 3 standard errors of the chain's own estimate), so that
-    // a regular model, whose λ̂ hovers around d/2, is not flagged for sampling noise.
+    // a regular model, whose λ̂ hovers around d/2, is not flagged for sampling noise; or
+    // above d, which no noise around d/2 explains (one exploded draw, as full-profile CNN
+    // chains show, inflates the standard error as much as λ̂ and hides from the first test).
     const se = input.nbeta * batchMeansSE(trace);
-    if (llc - 3 * se > halfDim) {
+    if (llc - 3 * se > halfDim || llc > 2 * halfDim) {
       flags.push({ code: 'exceedsHalfDim', chain, message: `chain ${chain}: λ̂ = ${llc.toFixed(1)} ± ${se.toFixed(1)} exceeds d/2 = ${halfDim} (impossible for a true LLC): the chain is escaping the basin or epsilon is too large; use a smaller epsilon or a larger gamma.` });
     }
     if (input.initLoss != null && trace.length >= 100) {

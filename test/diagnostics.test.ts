@@ -33,6 +33,14 @@ test('one excursion that carries most of λ̂ is flagged as a spike, naming the 
   assert.ok(!d.flags.some((f) => f.code === 'unsettled'), 'the settling test alone misses it (the spike inflates its noise estimate)');
 });
 
+test('one exploded draw (loss 1e15, as full-profile CNN chains at the write-up settings show) exceeds d/2 and is a spike', () => {
+  const t = healthyTrace(2000, 11);
+  t[1721] = 1.3e15;
+  const d = diagnose({ ...base, llcPerChain: [llcOf(t)], lossTraces: [t] });
+  const codes = d.flags.map((f) => f.code);
+  assert.ok(codes.includes('exceedsHalfDim') && codes.includes('spike'), codes.join());
+});
+
 test('a drifting trace is unsettled; disagreeing chains raise R̂; negative and > d/2 are flagged', () => {
   const drift = healthyTrace(500, 4).map((v, i) => v + i * 1e-4);
   assert.ok(Math.abs(settleZ(drift)) > 4);
