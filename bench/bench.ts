@@ -407,6 +407,9 @@ function pretrain(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, steps
   return w;
 }
 
+/** Losses as read: fixed point, or exponent form once a chain has exploded. */
+const fmtLoss = (x: number) => (Math.abs(x) < 1e4 ? x.toFixed(3) : x.toExponential(2));
+
 function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryResult {
   const def = modelDef('cnn');
   const selector = labelSelector(LABELS);
@@ -695,7 +698,7 @@ async function main(): Promise<void> {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
   const memLines = [
     `${mem.steps} SGLD steps (CNN, batch ${MEMORY_BATCH}, ${mem.column}, w* after ${mem.pretrainSteps} Adam steps) at ${fmtRate(mem.exPerSec)} ex/s sustained; ` +
-      `minibatch loss at the first and last step ${mem.chain.firstLoss.toFixed(3)} and ${mem.chain.lastLoss.toFixed(3)}, max ${mem.chain.maxLoss.toFixed(3)}` +
+      `minibatch loss at the first and last step ${fmtLoss(mem.chain.firstLoss)} and ${fmtLoss(mem.chain.lastLoss)}, max ${fmtLoss(mem.chain.maxLoss)}` +
       (mem.chain.firstNonFinite == null ? '' : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
     `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); ` +
       `JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}; external ${mb(mem.before.external)} → ${mb(mem.after.external)}` +
