@@ -367,14 +367,22 @@ export const WASM_GRADIENT_OVERRIDES: readonly tf.GradConfig[] = OVERRIDES;
  */
 export function registerWasmKernelFixes(): void {
   if (registered) return;
+  const simd = simdRequested(); // a bad LLC_SIMD fails before anything is registered
   for (const config of OVERRIDES) {
     const stock = tf.getGradient(config.kernelName);
     if (stock == null) throw new Error(`no stock gradient registered for '${config.kernelName}'`);
     if (stock !== config) stockConfigs.set(config.kernelName, stock);
     tf.registerGradient(config);
   }
-  if (process.env.LLC_SIMD !== '0') registerSimdKernels();
+  if (simd) registerSimdKernels();
   registered = true;
+}
+
+/** LLC_SIMD: unset or '1' registers our SIMD kernels on wasm, '0' leaves tfjs's stock kernels. */
+export function simdRequested(value: string | undefined = process.env.LLC_SIMD): boolean {
+  if (value == null || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`LLC_SIMD: unknown value '${value}'; valid: 0 (stock wasm kernels), 1 or unset (our SIMD kernels)`);
 }
 
 /** Whether the overrides are currently registered. */

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend, tf } from '../lib/backend';
-import { OVERRIDDEN_GRADIENTS, registerWasmKernelFixes, wasmKernelFixesRegistered, withStockGradients } from '../lib/kernels';
+import { OVERRIDDEN_GRADIENTS, registerWasmKernelFixes, simdRequested, wasmKernelFixesRegistered, withStockGradients } from '../lib/kernels';
 import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models';
 import { makeRng } from '../lib/rng';
 import { relError } from './helpers';
@@ -209,6 +209,13 @@ for (const c of cases) {
     await tf.setBackend('wasm');
   });
 }
+
+test('LLC_SIMD takes 0 or 1 (or nothing); anything else names itself and the valid values', () => {
+  assert.equal(simdRequested(undefined), true);
+  assert.equal(simdRequested('1'), true);
+  assert.equal(simdRequested('0'), false);
+  assert.throws(() => simdRequested('off'), /LLC_SIMD: unknown value 'off'; valid: 0 .*, 1 or unset/);
+});
 
 test('registration is idempotent and withStockGradients restores the overrides', () => {
   const mine = OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k));
