@@ -34,6 +34,8 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
   // MNIST-1D figures get their own names so they never overwrite MNIST's.
   const prefix = rows[0].dataset === 'mnist' ? profile : `${profile}-${rows[0].dataset}`;
   const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${prefix}-${name}`, figuresDir)).pngPath);
+  // The notebooks write the same files: same titles, so a figure does not depend on who wrote it last.
+  const ds = rows[0].dataset === 'mnist1d' ? 'MNIST-1D: ' : '';
   const failed = rows.filter((r) => r.failed).length;
   const flagged = rows.filter((r) => r.flags.length > 0).length;
   log(`${rows.length} cells; ${failed} failed (no finite λ̂), ${flagged} with diagnostic flags (kept in the means; see the 'flagged' column)`);
@@ -48,8 +50,8 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
       const gaps = gapByK(rows);
       log('\nMLP − CNN, paired by seed:');
       log(markdownTable(gaps, ['k', 'gap', 'ciLo', 'ciHi', 'pairs', 't', 'p', 'mlpAccuracy', 'cnnAccuracy']));
-      await save(scalingCurveSpec(summary, fits), 'scaling-curve');
-      await save(gapSpec(gaps), 'mlp-cnn-gap');
+      await save(scalingCurveSpec(summary, fits, `${ds}λ̂ vs number of labels (${profile} profile)`), 'scaling-curve');
+      await save(gapSpec(gaps, `${ds}λ̂(MLP) − λ̂(CNN) (${profile} profile)`), 'mlp-cnn-gap');
     }
   } else if (sweep === 'shuffled') {
     const orders = crossovers(rows);
@@ -57,11 +59,11 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
     log(markdownTable(orders.map((o) => ({ order: o.order, crossover: o.crossover, signChanges: o.signChanges }))));
     const ci = meanCI(orders.map((o) => o.crossover).filter(Number.isFinite));
     log(`crossover: mean ${ci.mean.toFixed(2)}, 95 % CI [${ci.lo.toFixed(2)}, ${ci.hi.toFixed(2)}] over ${ci.n} orders with a crossover (of ${orders.length})`);
-    await save(shuffledSpec(orders), 'shuffled-orders');
+    await save(shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`), 'shuffled-orders');
   } else if (sweep === 'sensitivity') {
     log('\nλ̂ over the ε × γ grid:');
     log(markdownTable(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, llcStd: r.llcStd, flags: [...new Set(r.flags)].join(',') || 'healthy' }))));
-    await save(sensitivitySpec(rows), 'sensitivity');
+    await save(sensitivitySpec(rows, `${ds}λ̂ over ε × γ (${profile})`), 'sensitivity');
   }
   if (written.length) log(`\nfigures: ${written.join(', ')}`);
   return written;
