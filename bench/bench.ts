@@ -3,7 +3,7 @@
  * on every available backend, side by side with PyTorch, plus what that means for
  * the sweeps' wall time, plus memory over a long SGLD chain.
  *
- *   npm run bench                 full run (~12–15 min on a quiet 2-core machine, ~5 of them the 2,000-step memory run); writes bench/results.md
+ *   npm run bench                 full run (~10 min on this 2-core machine, ~3.5 of them the 10,000-step memory run); writes bench/results.md
  *   npm run bench -- --quick      few reps, small budgets (< 1 min); prints only (add --write to record)
  *
  * Options: --quick  --write / --no-write  --no-torch  --cpu-cnn (CNN rows on the cpu
@@ -22,8 +22,8 @@
  * last warm-up step; ex/s = median over the blocks [min–max].
  *
  * Gradient variants on wasm (registerGradient is global, so stock rows run inside
- * lib/kernels.ts withStockGradients): ours = lib/kernels.ts overrides + lib/simd.ts kernels (what the project
- * runs), ours −simd = the same without lib/simd.ts's kernels (tfjs's stock wasm kernels
+ * lib/kernels.ts withStockGradients): ours = lib/kernels.ts overrides + lib/simd.ts
+ * kernels (what the project runs), ours −simd = the same without lib/simd.ts's kernels (tfjs's stock wasm kernels
  * under our gradients), stock = tfjs's own gradients and kernels, stock+filter = stock plus
  * only our Conv2DBackpropFilter replacement (the least it takes to train the CNN on wasm at all).
  */
