@@ -56,7 +56,7 @@ const ARCHS: Architecture[] = ['mlp', 'cnn'];
 const MAIN_BATCHES = [256, 512];
 const EVAL_BATCH = 1024;
 
-type StepKind = 'train' | 'sgld' | 'forward';
+type StepKind = 'train' | 'sgld' | 'forward' | 'fc1';
 
 interface Budget {
   warmup: number;
@@ -256,7 +256,28 @@ function forwardStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D,
   };
 }
 
-const STEPPERS = { train: trainStepper, sgld: sgldStepper, forward: forwardStepper };
+/**
+ * The MLP's largest dense product alone, x[batch, 784] · W[784, 128] (forward): the
+ * ceiling of the MLP's step on a backend, since that step is mostly such products.
+ */
+function fc1Stepper(_def: ModelDef, data: DeviceSplit, _selector: tf.Tensor2D, batch: number): Stepper {
+  const x = tf.tidy(() => tf.reshape(tf.slice(data.x, 0, batch), [batch, -1]));
+  const w = tf.randomNormal([784, 128], 0, 0.05, 'float32', 1);
+  let y: tf.Tensor | null = null;
+  return {
+    step() {
+      y?.dispose();
+      y = tf.matMul(x, w);
+    },
+    finish: () => void y?.dataSync(),
+    dispose: () => tf.dispose([x, w, ...(y ? [y] : [])]),
+  };
+}
+
+/** Flops per example of the fc1 product (a multiply and an add per weight). */
+const FC1_FLOPS_PER_EXAMPLE = 2 * 784 * 128;
+
+const STEPPERS = { train: trainStepper, sgld: sgldStepper, forward: forwardStepper, fc1: fc1Stepper };
 
 /** Time one (arch, step, batch) on the current backend with the current gradients. */
 function measure(column: string, arch: Architecture, step: StepKind, batch: number, data: DeviceSplit, budget: Budget): Row {
@@ -338,7 +359,7 @@ function runTorch(threads: number, budget: Budget): Promise<TorchInfo | null> {
   const script = repoPath('bench', 'torch_bench.py');
   let info: TorchInfo | null = null;
   return new Promise<TorchInfo | null>((resolve, reject) => {
-    const args = [script, '--threads', String(threads), '--archs', ARCHS.join(','), '--batches', MAIN_BATCHES.join(','), '--steps', 'train,sgld',
+    const args = [script, '--threads', String(threads), '--archs', ARCHS.join(','), '--batches', MAIN_BATCHES.join(','), '--steps', 'train,sgld,fc1',
       '--warmup', String(budget.warmup), '--reps', String(budget.reps), '--rep-seconds', String(budget.repSeconds), '--num-train', String(NUM_TRAIN)];
     const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
     const p = spawn(PYTHON, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -580,7 +601,7 @@ function summaryTable(columns: string[], oursColumn: string, torchColumn: string
   const header = ['model', 'batch', 'step', ...columns.map((c) => `${c} ex/s`), ...(torchColumn ? [`${oursColumn} / ${torchColumn}`] : [])];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   const keys = new Map<string, { arch: Architecture; step: StepKind; batch: number }>();
-  const order = (r: Row) => `${ARCHS.indexOf(r.arch)}-${['train', 'sgld', 'forward'].indexOf(r.step)}-${String(r.batch).padStart(5, '0')}`;
+  const order = (r: Row) => `${ARCHS.indexOf(r.arch)}-${['train', 'sgld', 'forward', 'fc1'].indexOf(r.step)}-${String(r.batch).padStart(5, '0')}`;
   for (const r of [...rows].sort((a, b) => order(a).localeCompare(order(b)))) keys.set(`${r.arch}/${r.step}/${r.batch}`, r);
   for (const k of keys.values()) {
     const cells = columns.map((c) => {
@@ -654,6 +675,7 @@ async function main(): Promise<void> {
     for (const step of ['train', 'sgld'] as const) for (const b of MAIN_BATCHES) measure(oursCol, arch, step, b, data, BUDGET);
     for (const { step, batch } of profileNeeds()) if (!find(oursCol, arch, step, batch)) measure(oursCol, arch, step, batch, data, BUDGET);
   }
+  measure(oursCol, 'mlp', 'fc1', MAIN_BATCHES[0], data, BUDGET);
 
   // 1b. wasm, our gradients on tfjs's stock kernels (what lib/simd.ts's kernels add).
   withoutSimdKernels(() => {
@@ -770,7 +792,12 @@ async function main(): Promise<void> {
   const allColumns = [...columns, ...torchCols];
   const torchCol = torchCols.includes('torch 1 thr') ? 'torch 1 thr' : null;
   const table = summaryTable(allColumns, sweepColumn, torchCol);
-  console.log(`\nexamples/second, median [min–max]:\n${table.join('\n')}`);
+  const fc1Rates = allColumns.flatMap((c) => {
+    const st = stats(find(c, 'mlp', 'fc1', MAIN_BATCHES[0]) ?? ({} as Row));
+    return st ? [`${c} ${((st.median * FC1_FLOPS_PER_EXAMPLE) / 1e9).toFixed(1)}`] : [];
+  });
+  const fc1Line = `Row fc1 = the MLP's x[${MAIN_BATCHES[0]}, 784] · W[784, 128] alone, in GFLOP/s: ${fc1Rates.join('; ') || 'not measured'}.`;
+  console.log(`\nexamples/second, median [min–max]:\n${table.join('\n')}\n${fc1Line}`);
   console.log(`\nestimated wall time of the 'writeup' sweeps:\n${estLines.join('\n')}\n${estNotes.join('\n')}`);
   const loadEnd = fmtLoad();
   console.log(`\nload average at end: ${loadEnd}; bench took ${fmtDuration((Date.now() - started.getTime()) / 1000)}`);
@@ -795,6 +822,8 @@ async function main(): Promise<void> {
     '### Throughput (examples/second)',
     '',
     ...table,
+    '',
+    fc1Line,
     '',
     '### Estimated wall time of the writeup sweeps',
     '',

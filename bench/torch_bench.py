@@ -2,7 +2,7 @@
 """PyTorch counterpart of bench/bench.ts (run by it; PyTorch is not a dependency).
 
     /usr/bin/python3 bench/torch_bench.py --threads 1 [--archs mlp,cnn] [--batches 256,512]
-        [--steps train,sgld] [--warmup 3] [--reps 7] [--rep-seconds 1.0] [--num-train 12665]
+        [--steps train,sgld,fc1] [--warmup 3] [--reps 7] [--rep-seconds 1.0] [--num-train 12665]
 
 The same models, data layout and steps as lib/models.ts, lib/train.ts and lib/llc.ts:
   MLP 784-128-128-10; CNN conv3x3 1->16, maxpool 2, conv3x3 16->16, dense 64, dense 10
@@ -12,6 +12,8 @@ The same models, data layout and steps as lib/models.ts, lib/train.ts and lib/ll
   sgld:  gather a minibatch (with replacement), forward, backward, then
          w <- w - eps/2 (n*beta*grad + gamma (w - w*)) + N(0, eps); losses read back every
          100 steps (lib/llc.ts)
+  fc1:   the MLP's largest dense product alone, x[batch, 784] @ W[784, 128] (MLP, first
+         batch size only): the ceiling of the MLP's step
 Inputs are MNIST-shaped (75 % background -1, the rest U(-1, 1)); values do not matter for timing.
 
 Prints JSON lines on stdout: one {"type": "info", ...} (versions, threads, BLAS), then one
@@ -159,10 +161,18 @@ def main():
 
         return step, flush
 
-    steppers = {'train': train_stepper, 'sgld': sgld_stepper}
+    def fc1_stepper(model, batch):
+        x = X[:batch].reshape(batch, -1)
+        w = torch.randn(784, 128) * 0.05
+        return (lambda: x @ w), (lambda: None)
+
+    steppers = {'train': train_stepper, 'sgld': sgld_stepper, 'fc1': fc1_stepper}
+    batches = [int(b) for b in args.batches.split(',')]
     for arch in args.archs.split(','):
         for step_name in args.steps.split(','):
-            for batch in [int(b) for b in args.batches.split(',')]:
+            for batch in batches:
+                if step_name == 'fc1' and (arch != 'mlp' or batch != batches[0]):
+                    continue
                 torch.manual_seed(1)
                 step, finish = steppers[step_name](models[arch](), batch)
                 warm = 0.0
