@@ -1,19 +1,22 @@
 /**
- * Our own WebAssembly SIMD kernels on tfjs's wasm backend, for the two CNN
- * gradients that its stock kernels and XNNPACK handle worst (tf.profile of a
- * batch-256 CNN SGLD step, 122 ms of kernel time before these):
+ * Our own WebAssembly SIMD kernels on tfjs's wasm backend, where its stock kernels
+ * and XNNPACK are slowest for our models (tf.profile of a batch-256 CNN SGLD step:
+ * 122 ms of kernel time before these, ≈ 65 ms after):
  *
- *  - the filter gradient of a first conv layer on 1-channel images (26 ms): a
- *    reduction over 173k output positions into a 3×3×1×16 filter, which XNNPACK
- *    could only do after transposing dy and packing a 173k-row operand;
- *  - the 2×2 max-pool gradient (≈ 20 ms as a dozen elementwise ops).
+ *  - the filter gradient of a conv layer (26 ms for the first layer on 1-channel
+ *    images: a reduction over 173k output positions into a 3×3×1×16 filter, which
+ *    XNNPACK could only do after transposing dy and packing a 173k-row operand);
+ *  - the 2×2 max-pool and its gradient (≈ 20 ms as a dozen elementwise ops);
+ *  - the ReLU gradient in one pass; the SGLD update (sgld.ts) fused in one pass;
+ *  - as replacements of stock kernels for their common case: bias Add, the
+ *    last-two-axes Transpose of the dense gradients, and Identity / same-dtype Cast
+ *    as shared data (the tape clones every saved tensor; tfjs's cpu backend shares too).
  *
  * The kernels (source: simd/kernels.as.ts, AssemblyScript; binary:
  * simd/kernels.wasm, built by `npm run build:simd`) import tfjs's own wasm
- * memory and read and write tensors in place, so there are no copies. They are
- * registered as wasm-only kernels under our own names and called from the
- * gradient overrides in kernels.ts, which keep their tf-op versions for every
- * other backend and shape.
+ * memory and read and write tensors in place, so there are no copies. The gradient
+ * kernels are registered under our own names and called from the overrides in
+ * kernels.ts, which keep their tf-op versions for every other backend and shape.
  */
 import * as fs from 'fs';
 import * as path from 'path';
