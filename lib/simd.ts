@@ -207,6 +207,14 @@ function transposeReplacement({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   return out;
 }
 
+/** Our kernels under our own names (called from the gradient overrides and sgld.ts). */
+const OWN_KERNELS: Array<[string, (args: KernelArgs) => tf.TensorInfo]> = [
+  [CONV2D_FILTER_GRAD, conv2dFilterGradKernel],
+  [MAX_POOL_GRAD, maxPoolGradKernel],
+  [RELU_GRAD, reluGradKernel],
+  [SGLD_UPDATE, sgldUpdateKernel],
+];
+
 const REPLACEMENTS: Array<[string, (args: KernelArgs) => tf.TensorInfo | null]> = [
   [tf.Identity, identityReplacement],
   [tf.Cast, castReplacement],
@@ -241,10 +249,7 @@ export function registerSimdKernels(): boolean {
     console.error(`[llc] simd kernels unavailable, using tf ops instead: ${(e as Error).message}`);
     return false;
   }
-  tf.registerKernel({ kernelName: CONV2D_FILTER_GRAD, backendName: 'wasm', kernelFunc: conv2dFilterGradKernel as tf.KernelFunc });
-  tf.registerKernel({ kernelName: MAX_POOL_GRAD, backendName: 'wasm', kernelFunc: maxPoolGradKernel as tf.KernelFunc });
-  tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradKernel as tf.KernelFunc });
-  tf.registerKernel({ kernelName: SGLD_UPDATE, backendName: 'wasm', kernelFunc: sgldUpdateKernel as tf.KernelFunc });
+  for (const [kernelName, kernelFunc] of OWN_KERNELS) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   for (const [name, fast] of REPLACEMENTS) replace(name, fast);
   return true;
 }
@@ -252,7 +257,7 @@ export function registerSimdKernels(): boolean {
 /** Restore the stock wasm kernels and drop ours (for stock-vs-ours benchmarks and tests). */
 export function unregisterSimdKernels(): void {
   if (!simdKernelsRegistered()) return;
-  for (const name of [CONV2D_FILTER_GRAD, MAX_POOL_GRAD, RELU_GRAD, SGLD_UPDATE]) tf.unregisterKernel(name, 'wasm');
+  for (const [name] of OWN_KERNELS) tf.unregisterKernel(name, 'wasm');
   for (const [name, stock] of stockKernels) {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(stock);
