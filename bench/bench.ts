@@ -148,8 +148,8 @@ interface Stepper {
   dispose(): void;
 }
 
-/** One Adam step as lib/train.ts trainModel takes it. */
-function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper {
+/** One Adam step as lib/train.ts trainModel takes it; `weights` are the model's variables. */
+function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper & { weights: tf.Variable[] } {
   const init = weightsToTensors(def, initWeights(def, 1));
   const vars = init.map((t) => tf.variable(t, true));
   tf.dispose(init);
@@ -158,6 +158,7 @@ function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, b
   let lossSum = tf.scalar(0);
   let correct = tf.scalar(0);
   return {
+    weights: vars,
     step() {
       const r = adamStep(def, vars, optimizer, selector, data, batchIndices(data.n, batch, rng)); // train.ts: a slice of a shuffled permutation
       const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(r.loss, batch)), tf.add(correct, r.correct)]);
@@ -188,27 +189,24 @@ interface ChainStats {
 }
 
 /** One SGLD step as lib/llc.ts runChain takes it (w* = `start`, default: random weights). */
-function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number, start?: tf.Tensor[]): Stepper & ChainStats {
+function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number, start?: tf.Tensor[]): Stepper & { chain: ChainStats } {
   const lossFn = taskLoss(def, selector);
   const wStar = start ? start.map((t) => tf.clone(t)) : weightsToTensors(def, initWeights(def, 1));
   const settings = { epsilon: WRITEUP_LLC.epsilon!, gamma: WRITEUP_LLC.gamma!, nbeta: defaultNbeta(data.n), batchSize: batch };
   const rng = makeRng(3);
   let w = wStar.map((t) => tf.clone(t));
   let pending: tf.Scalar[] = [];
-  let last = NaN;
   let done = 0;
-  let firstLoss = NaN;
-  let maxLoss = -Infinity;
-  let firstNonFinite: number | null = null;
+  const chain: ChainStats = { firstLoss: NaN, lastLoss: NaN, maxLoss: -Infinity, firstNonFinite: null };
   const flush = () => {
     if (pending.length === 0) return;
     const stacked = tf.stack(pending);
     const v = stacked.dataSync();
-    last = v[v.length - 1];
-    if (done === 0) firstLoss = v[0];
+    chain.lastLoss = v[v.length - 1];
+    if (done === 0) chain.firstLoss = v[0];
     const bad = v.findIndex((x) => !Number.isFinite(x));
-    if (firstNonFinite == null && bad >= 0) firstNonFinite = done + bad;
-    for (const x of v) if (x > maxLoss) maxLoss = x;
+    if (chain.firstNonFinite == null && bad >= 0) chain.firstNonFinite = done + bad;
+    for (const x of v) if (x > chain.maxLoss) chain.maxLoss = x;
     done += v.length;
     stacked.dispose();
     tf.dispose(pending);
@@ -227,18 +225,7 @@ function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, ba
       flush();
       tf.dispose([...w, ...wStar]);
     },
-    get lastLoss() {
-      return last;
-    },
-    get firstLoss() {
-      return firstLoss;
-    },
-    get maxLoss() {
-      return maxLoss;
-    },
-    get firstNonFinite() {
-      return firstNonFinite;
-    },
+    chain,
   };
 }
 
@@ -413,18 +400,10 @@ function snapshot() {
 
 /** Adam steps as lib/train.ts takes them; returns the weights (the chain's w*, as in a real cell). */
 function pretrain(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, steps: number, batch: number): tf.Tensor[] {
-  const init = weightsToTensors(def, initWeights(def, 1));
-  const vars = init.map((t) => tf.variable(t, true));
-  tf.dispose(init);
-  const optimizer = tf.train.adam(TRAIN_DEFAULTS.learningRate);
-  const rng = makeRng(2);
-  for (let i = 0; i < steps; i++) {
-    const r = adamStep(def, vars, optimizer, selector, data, batchIndices(data.n, batch, rng));
-    tf.dispose([r.loss, r.correct]);
-  }
-  optimizer.dispose();
-  const w = vars.map((v) => tf.clone(v));
-  tf.dispose(vars);
+  const s = trainStepper(def, data, selector, batch);
+  for (let i = 0; i < steps; i++) s.step();
+  const w = s.weights.map((v) => tf.clone(v));
+  s.dispose();
   return w;
 }
 
@@ -447,7 +426,7 @@ function memoryTest(column: string, data: DeviceSplit, steps: number): MemoryRes
   s.finish();
   const seconds = (performance.now() - t) / 1000;
   const after = snapshot();
-  const chain = { firstLoss: s.firstLoss, lastLoss: s.lastLoss, maxLoss: s.maxLoss, firstNonFinite: s.firstNonFinite };
+  const chain = { ...s.chain };
   s.dispose();
   selector.dispose();
   return { steps, column, before, after, afterDispose: tf.memory().numTensors, exPerSec: (steps * MEMORY_BATCH) / seconds, pretrainSteps: MEMORY_PRETRAIN_STEPS, chain };
