@@ -7,7 +7,10 @@
  */
 import { execFileSync } from 'child_process';
 import * as path from 'path';
+import { eachFlag } from '../lib/cli';
 import { SIMD_WASM_PATH } from '../lib/simd';
+
+const USAGE = 'usage: build-simd [--out PATH]';
 
 export const SIMD_SOURCE_PATH = path.join(path.dirname(SIMD_WASM_PATH), 'kernels.as.ts');
 
@@ -23,8 +26,11 @@ export function buildSimd(out: string = SIMD_WASM_PATH): void {
 }
 
 if (require.main === module) {
-  const i = process.argv.indexOf('--out');
-  const out = i >= 0 ? path.resolve(process.argv[i + 1]) : SIMD_WASM_PATH;
+  let out = SIMD_WASM_PATH;
+  eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
+    if (flag === '--out') out = path.resolve(value());
+    else throw new Error(`unknown option '${flag}'; valid: --out PATH\n${USAGE}`);
+  });
   buildSimd(out);
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }

@@ -1,7 +1,7 @@
 // AssemblyScript source of lib/simd/kernels.wasm (build: `npm run build:simd`).
 //
-// Hand-written WebAssembly SIMD kernels for the two gradients that dominate a CNN
-// step on tfjs's wasm backend (see lib/simd.ts). The module imports tfjs's own
+// Hand-written WebAssembly SIMD kernels for the ops that dominate a CNN step on
+// tfjs's wasm backend (see lib/simd.ts for the list). The module imports tfjs's own
 // wasm memory and works in place on tensors there: every pointer is a byte
 // offset into that heap, every layout is channels-last (NHWC, filters HWIO).
 // Nothing here allocates or keeps static data (the build checks the binary has
