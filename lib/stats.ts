@@ -1,6 +1,7 @@
 /**
  * Small statistics for summaries: Student-t quantiles and tails, confidence
- * intervals, ordinary least squares with a slope interval, the paired t-test.
+ * intervals, ordinary least squares with a slope interval, the paired t-test,
+ * the normal quantile and the χ² tail (for diagnostics.ts).
  */
 import { mean, variance } from './diagnostics';
 
@@ -49,6 +50,76 @@ function incompleteBeta(x: number, a: number, b: number): number {
 export function tUpperTail(t: number, df: number): number {
   const p = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
   return t >= 0 ? p : 1 - p;
+}
+
+/** Regularised upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a): series for x < a + 1, else Lentz's continued fraction (Numerical Recipes §6.2). */
+function gammaQ(a: number, x: number): number {
+  if (x <= 0) return 1;
+  const front = Math.exp(-x + a * Math.log(x) - lnGamma(a));
+  if (x < a + 1) {
+    let ap = a;
+    let del = 1 / a;
+    let sum = del;
+    for (let n = 0; n < 1000 && Math.abs(del) > Math.abs(sum) * 1e-15; n++) {
+      del *= x / ++ap;
+      sum += del;
+    }
+    return Math.max(0, 1 - sum * front);
+  }
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i <= 1000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return front * h;
+}
+
+/** P(X > x) for X ~ χ² with `df` degrees of freedom (NaN unless df > 0). */
+export function chiSquareUpperTail(x: number, df: number): number {
+  if (!(df > 0) || Number.isNaN(x)) return NaN;
+  return gammaQ(df / 2, x / 2);
+}
+
+// Wichura's AS241 (PPND16) coefficients, lowest degree first: |relative error| < 1e-16.
+const AS241 = {
+  a: [3.3871328727963666080, 1.3314166789178437745e2, 1.9715909503065514427e3, 1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4, 3.3430575583588128105e4, 2.5090809287301226727e3],
+  b: [1, 4.2313330701600911252e1, 6.8718700749205790830e2, 5.3941960214247511077e3, 2.1213794301586595867e4, 3.9307895800092710610e4, 2.8729085735721942674e4, 5.2264952788528545610e3],
+  c: [1.42343711074968357734, 4.63033784615654529590, 5.76949722146069140550, 3.64784832476320460504, 1.27045825245236838258, 2.41780725177450611770e-1, 2.27238449892691845833e-2, 7.74545014278341407640e-4],
+  d: [1, 2.05319162663775882187, 1.67638483018380384940, 6.89767334985100004550e-1, 1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4, 1.05075007164441684324e-9],
+  e: [6.65790464350110377720, 5.46378491116411436990, 1.78482653991729133580, 2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7],
+  f: [1, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15],
+};
+
+const horner = (cs: number[], x: number): number => cs.reduceRight((acc, c) => acc * x + c, 0);
+
+/**
+ * Φ⁻¹(p), the standard normal quantile, by Wichura's algorithm AS241 (Appl. Statist. 37,
+ * 477–484, 1988): rational approximations in the centre (|p − ½| ≤ 0.425) and in two tail
+ * ranges of r = √(−log min(p, 1 − p)). ±Infinity at 0 and 1, NaN outside [0, 1].
+ */
+export function normalQuantile(p: number): number {
+  if (!(p >= 0 && p <= 1)) return NaN;
+  if (p === 0) return -Infinity;
+  if (p === 1) return Infinity;
+  const q = p - 0.5;
+  if (Math.abs(q) <= 0.425) {
+    const r = 0.180625 - q * q;
+    return (q * horner(AS241.a, r)) / horner(AS241.b, r);
+  }
+  const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  const x = r <= 5 ? horner(AS241.c, r - 1.6) / horner(AS241.d, r - 1.6) : horner(AS241.e, r - 5) / horner(AS241.f, r - 5);
+  return q < 0 ? -x : x;
 }
 
 /** Two-sided p-value of a t statistic. */

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diagnose, maxDrawShare, rhat, settleZ } from '../lib/diagnostics';
+import { autocovariance, chainAgreement, diagnose, driftZ, maxDrawShare, mcseOfMean, rankNormalize, rhat, settleZ, splitChains, splitRhat } from '../lib/diagnostics';
 import { makeRng } from '../lib/rng';
+import { chiSquareUpperTail, normalQuantile } from '../lib/stats';
+
+const close = (actual: number, expected: number, tol: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual}, expected ${expected} ± ${tol}`);
 
 /** A stationary trace L_n(w*) + |noise|, as a healthy chain's minibatch losses look. */
 function healthyTrace(n: number, seed: number, level = 0.05): number[] {
@@ -17,6 +21,13 @@ test('a healthy stationary trace raises no flag', () => {
   const d = diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces });
   assert.deepEqual(d.flags, []);
   assert.ok(d.healthy && d.rhat < 1.1, `R̂ = ${d.rhat}`);
+  assert.ok(d.rhatRank < 1.01 && d.rhatRank >= d.rhatBulk && d.rhatRank >= d.rhatTail, `rank R̂ ${d.rhatRank}`);
+  // iid draws: ESS ≈ the 1000 draws; λ̂ ± mcse with mcse > 0; the chains agree.
+  assert.ok(d.essBulk > 850 && d.essBulk < 1150, `ESS ${d.essBulk}`);
+  assert.ok(d.essTail > 700, `tail ESS ${d.essTail}`);
+  assert.ok(d.mcse > 0 && d.llcSe.every((se) => se > 0), `mcse ${d.mcse}, per chain ${d.llcSe}`);
+  assert.ok(d.chainAgreementP > 0.01, `p ${d.chainAgreementP}`);
+  assert.equal(d.driftZ.length, 2);
 });
 
 test('one excursion that carries most of λ̂ is flagged as a spike, naming the chain and the draw', () => {
@@ -31,6 +42,10 @@ test('one excursion that carries most of λ̂ is flagged as a spike, naming the 
   assert.equal(spike.chain, 0);
   assert.match(spike.message, /one draw \(321,.*smaller epsilon or a larger gamma/);
   assert.ok(!d.flags.some((f) => f.code === 'unsettled'), 'the settling test alone misses it (the spike inflates its noise estimate)');
+  // Nor is it a drift: a spike, even at the last draw, moves the slope's z by about √3 at most.
+  const last = healthyTrace(500, 3);
+  last[499] = 50;
+  assert.ok(Math.abs(driftZ(last)) < 2 && !d.flags.some((f) => f.code === 'drifting'), `drift z ${driftZ(last)}`);
 });
 
 test('one exploded draw (loss 1e15, as full-profile CNN chains at the write-up settings show) exceeds d/2 and is a spike', () => {
@@ -64,4 +79,101 @@ test('a non-finite trace fails its chain, which is named and excluded', () => {
   const d = diagnose({ ...base, llcPerChain: [NaN, llcOf(ok)], lossTraces: [t, ok] });
   assert.deepEqual(d.failedChains, [0]);
   assert.match(d.flags.find((f) => f.code === 'diverged')!.message, /chain 0 diverged: loss is NaN at draw 17/);
+});
+
+test('Φ⁻¹ (AS241) matches reference values in all three of its ranges', () => {
+  // Reference values: SciPy's norm.ppf (Cephes ndtri).
+  const cases: [number, number][] = [
+    [0.975, 1.959963984540054],
+    [0.001, -3.090232306167813],
+    [0.6, 0.2533471031357997],
+    [0.9, 1.2815515655446004],
+    [1e-10, -6.361340902404056],
+    [1e-20, -9.262340089798409],
+  ];
+  for (const [p, x] of cases) close(normalQuantile(p), x, 1e-12 * Math.max(1, Math.abs(x)), `Φ⁻¹(${p})`);
+  assert.equal(normalQuantile(0.5), 0);
+  close(normalQuantile(0.3) + normalQuantile(0.7), 0, 1e-15, 'symmetry');
+  assert.equal(normalQuantile(0), -Infinity);
+  assert.equal(normalQuantile(1), Infinity);
+  assert.ok(Number.isNaN(normalQuantile(1.5)) && Number.isNaN(normalQuantile(NaN)));
+});
+
+test('χ² upper tail matches reference values (series and continued-fraction branches)', () => {
+  // SciPy's chi2.sf.
+  close(chiSquareUpperTail(11.344866730144373, 3), 0.01, 1e-12, 'χ²₃ 99 %');
+  close(chiSquareUpperTail(0.5, 4), 0.9735009788392561, 1e-12, 'χ²₄(0.5)');
+  close(chiSquareUpperTail(3, 1), 0.08326451666355042, 1e-10, 'χ²₁(3)');
+  close(chiSquareUpperTail(42.5, 3) / 3.1423679948110406e-9, 1, 1e-8, 'χ²₃(42.5) relative');
+  assert.equal(chiSquareUpperTail(0, 2), 1);
+  assert.ok(Number.isNaN(chiSquareUpperTail(1, 0)));
+});
+
+test('classic R̂ (eqs. 1–4) and rank-normalised split-R̂ on a hand-computable case', () => {
+  // Split chains [1,2] [3,4] [5,6] [7,8]: W = 0.5, B = 2·var(1.5, 3.5, 5.5, 7.5) = 40/3,
+  // var⁺ = W/2 + B/2 = 83/12, R̂ = √(var⁺/W) = √(83/6).
+  close(rhat([[1, 2], [3, 4], [5, 6], [7, 8]]), Math.sqrt(83 / 6), 1e-12, 'classic R̂');
+  const chains = [[1, 2, 3, 4], [5, 6, 7, 8]];
+  assert.deepEqual(splitChains(chains), [[1, 2], [3, 4], [5, 6], [7, 8]]);
+  // Normal scores z_r = Φ⁻¹((r − 3/8)/(8 + 1/4)) of ranks 1…8 (eq. 14).
+  const z = rankNormalize(splitChains(chains));
+  close(z[0][0], normalQuantile(0.625 / 8.25), 1e-15, 'z of rank 1');
+  close(z[0][0], -1.4342001596863792, 1e-12, 'z of rank 1 (SciPy)');
+  const r = splitRhat(chains);
+  close(r.bulk, 2.9994207791566874, 1e-12, 'bulk R̂');
+  // Folded |θ − 4.5| has ties (0.5, 0.5, 1.5, 1.5, …): average ranks [7.5, 5.5] [3.5, 1.5] [1.5, 3.5] [5.5, 7.5].
+  close(r.tail, 1.618658569695271, 1e-12, 'folded R̂');
+  assert.equal(r.rhat, Math.max(r.bulk, r.tail));
+  // Ranks make it invariant to monotone transforms; an odd length drops the middle draw.
+  const t = splitRhat(chains.map((c) => c.map((v) => Math.exp(3 * v))));
+  close(t.bulk, r.bulk, 1e-12, 'after exp');
+  assert.deepEqual(splitChains([[1, 2, 99, 3, 4]]), [[1, 2], [3, 4]]);
+  assert.ok(Number.isNaN(splitRhat([[1, 2, 3]]).rhat), 'halves of one draw');
+  assert.ok(Number.isNaN(splitRhat([[2, 2, 2, 2], [2, 2, 2, 2]]).rhat), 'constant chains');
+});
+
+test('FFT autocovariance equals the direct sums (divisor n)', () => {
+  const rng = makeRng(21);
+  const xs = Array.from({ length: 37 }, () => rng.normal());
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const g = autocovariance(xs);
+  for (const t of [0, 1, 5, 36]) {
+    let s = 0;
+    for (let i = 0; i + t < xs.length; i++) s += (xs[i] - m) * (xs[i + t] - m);
+    close(g[t], s / xs.length, 1e-12, `γ̂_${t}`);
+  }
+});
+
+test("chainAgreement: Cochran's Q by hand; errors name the bad value", () => {
+  // Estimates 1 and 3 with se 1: weighted mean 2, Q = 1 + 1 = 2 on 1 df, p = P(χ²₁ > 2).
+  const a = chainAgreement([1, 3], [1, 1]);
+  assert.equal(a.q, 2);
+  assert.equal(a.df, 1);
+  close(a.p, 0.15729920705028105, 1e-10, 'p');
+  // Unequal errors: the centre is the inverse-variance weighted mean, 1.2 here, not 2; with two
+  // chains Q = (λ̂₁ − λ̂₂)²/(se₁² + se₂²) = 4/2.5.
+  close(chainAgreement([1, 3], [0.5, 1.5]).q, 0.2 ** 2 / 0.25 + 1.8 ** 2 / 2.25, 1e-12, 'weighted Q');
+  close(chainAgreement([1, 3], [0.5, 1.5]).q, 1.6, 1e-12, 'two-chain identity');
+  assert.ok(Number.isNaN(chainAgreement([5], [0.2]).p), 'one chain: nothing to compare');
+  assert.throws(() => chainAgreement([1, 2], [0.1]), /2 estimates but 1 standard errors/);
+  assert.throws(() => chainAgreement([1, 2], [0.1, NaN]), /chain 1 must be ≥ 0, got NaN/);
+});
+
+test('mcseOfMean: the larger of between-chain and within-chain error; one chain keeps its own error', () => {
+  assert.equal(mcseOfMean([5], [0.3]), 0.3);
+  // Two chains 2 apart with tiny errors: the spread over chains (sd/√2 = 1) dominates.
+  close(mcseOfMean([4, 6], [0.01, 0.01]), 1, 1e-12, 'between');
+  // Identical estimates: the within-chain errors, √(0.3² + 0.4²)/2, not 0.
+  close(mcseOfMean([5, 5], [0.3, 0.4]), 0.25, 1e-12, 'within');
+  assert.ok(Number.isNaN(mcseOfMean([], [])));
+  assert.throws(() => mcseOfMean([1, 2], [0.1]), /2 estimates but 1 standard errors/);
+});
+
+test('MALA acceptance per chain feeds lowAcceptance with the existing threshold', () => {
+  const traces = [healthyTrace(500, 1), healthyTrace(500, 2)];
+  const d = diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, acceptance: [0.93, 0.31] });
+  const low = d.flags.filter((f) => f.code === 'lowAcceptance');
+  assert.deepEqual(low.map((f) => f.chain), [1]);
+  assert.match(low[0].message, /chain 1: MALA acceptance 0\.31 < 0\.5.*epsilon is too large/);
+  assert.equal(diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, acceptance: [0.6, 0.6] }, { acceptance: 0.7 }).flags.filter((f) => f.code === 'lowAcceptance').length, 2);
 });
