@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch counterpart of bench/bench.ts (run by it; PyTorch is not a dependency).
+"""PyTorch counterpart of bench/bench.ts (run by it in a venv with torch 2.13; PyTorch is not a dependency).
 
-    /usr/bin/python3 bench/torch_bench.py --threads 1 [--archs mlp,cnn] [--batches 256,512]
+    python bench/torch_bench.py --threads 1 [--archs mlp,cnn] [--batches 256,512]
         [--steps train,sgld,fc1] [--warmup 3] [--reps 7] [--rep-seconds 1.0] [--num-train 12665]
 
 The same models, data layout and steps as lib/models.ts, lib/train.ts and lib/llc.ts:
@@ -10,8 +10,8 @@ The same models, data layout and steps as lib/models.ts, lib/train.ts and lib/ll
          (logits @ selector), backward, Adam(lr 1e-2); loss sum and correct count kept on
          the device and read back once per timed block (lib/train.ts reads them per epoch)
   sgld:  gather a minibatch (with replacement), forward, backward, then
-         w <- w - eps/2 (n*beta*grad + gamma (w - w*)) + N(0, eps); losses read back every
-         100 steps (lib/llc.ts)
+         w <- w - eps/2 (n*beta*grad + gamma (w - w*)) + N(0, eps), with the terms of the
+         MALA acceptance of each move; losses read back every 100 steps (lib/llc.ts)
   fc1:   the MLP's largest dense product alone, x[batch, 784] @ W[784, 128] (MLP, first
          batch size only): the ceiling of the MLP's step
 Inputs are MNIST-shaped (75 % background -1, the rest U(-1, 1)); values do not matter for timing.
@@ -138,9 +138,13 @@ def main():
         return step, lambda: sums.tolist()
 
     def sgld_stepper(model, batch):
+        # The same step as lib/llc.ts sgldChain: the update plus the terms of the MALA
+        # acceptance of each move (drift, squared distance to w*, two inner products with
+        # the previous point), as devinterp's MalaAcceptanceRate callback also computes.
         params = list(model.parameters())
         w_star = [p.detach().clone() for p in params]
         pending = []
+        prev = {}
         c = math.sqrt(eps)
 
         def flush():
@@ -153,9 +157,20 @@ def main():
             loss = F.cross_entropy(model(X[idx]) @ S, Y[idx])
             grads = torch.autograd.grad(loss, params)
             with torch.no_grad():
-                for p, g, p0 in zip(params, grads, w_star):
-                    p.add_(-(eps / 2) * (nbeta * g + gamma * (p - p0)) + c * torch.randn_like(p))
-            pending.append(loss.detach())
+                drifts = [-(eps / 2) * (nbeta * g + gamma * (p - p0)) for p, g, p0 in zip(params, grads, w_star)]
+                sq = sum(((p - p0) ** 2).sum() for p, p0 in zip(params, w_star))
+                if prev:
+                    b = [p - pw - pd for p, pw, pd in zip(params, prev['w'], prev['d'])]
+                    cs = [pd + d for pd, d in zip(prev['d'], drifts)]
+                    bc = sum((bi * ci).sum() for bi, ci in zip(b, cs))
+                    cc = sum((ci * ci).sum() for ci in cs)
+                else:
+                    bc = cc = torch.zeros(())
+                prev['w'] = [p.detach().clone() for p in params]
+                prev['d'] = drifts
+                for p, d in zip(params, drifts):
+                    p.add_(d + c * torch.randn_like(p))
+            pending.append(torch.stack([loss.detach(), sq, bc, cc]))
             if len(pending) >= 100:
                 flush()
 

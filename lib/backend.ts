@@ -71,6 +71,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     }
     await tf.ready();
     if (name === 'wasm') registerWasmKernelFixes();
+    if (name === 'tensorflow') require('./native').registerNativeKernels();
     chosen = name;
     if (options.log ?? true) {
       const simd = name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';

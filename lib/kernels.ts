@@ -37,7 +37,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // umbrella bundle registers them (tfjs-core's own register_all_gradients is ESM-only,
 // which plain Node's require, and so tslab, cannot load).
 import '@tensorflow/tfjs';
-import { conv2dFilterGradSimd, maxPoolGradSimd, registerSimdKernels, reluGradSimd, simdActive, withoutSimdKernels } from './simd';
+import { conv2dFilterGradSimd, maxPoolGradSimd, registerSimdKernels, RELU_GRAD, reluGradSimd, simdActive, withoutSimdKernels } from './simd';
 
 type GradFunc = tf.GradConfig['gradFunc'];
 type Pair = [number, number];
@@ -342,14 +342,21 @@ const addGradConfig: tf.GradConfig = {
 };
 
 // ---------------------------------------------------------------------------
-// Relu (on wasm with our SIMD kernels: one pass instead of step, cast, multiply).
+// Relu: one pass (our SIMD kernel on wasm, TensorFlow's own ReluGrad natively; native.ts)
+// instead of the stock step × dy, which tfjs-node runs as seven ops that allocate
+// three full-size temporaries (isNaN, greater, ones, fill, two selects, multiply).
+
+/** Whether the active backend has a one-pass relu gradient kernel registered. */
+function reluGradKernelActive(): boolean {
+  return tf.getKernel(RELU_GRAD, tf.getBackend()) != null;
+}
 
 const reluGradConfig: tf.GradConfig = {
   kernelName: tf.Relu,
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved as tf.Tensor[];
-    if (simdActive() && x.dtype === 'float32') return { x: () => reluGradSimd(dy as tf.Tensor, x) };
+    if (reluGradKernelActive() && x.dtype === 'float32') return { x: () => reluGradSimd(dy as tf.Tensor, x) };
     return stockGrad(tf.Relu)(dy, saved, attrs);
   },
 };
@@ -376,6 +383,16 @@ export function registerWasmKernelFixes(): void {
   }
   if (simd) registerSimdKernels();
   registered = true;
+}
+
+/**
+ * Register only the Relu gradient override (idempotent): for backends whose other
+ * gradients are fine (tensorflow) but which have a RELU_GRAD kernel.
+ */
+export function registerReluGradient(): void {
+  if (registered || tf.getGradient(tf.Relu) === reluGradConfig) return;
+  stockConfigs.set(tf.Relu, tf.getGradient(tf.Relu)!);
+  tf.registerGradient(reluGradConfig);
 }
 
 /** LLC_SIMD: unset or '1' registers our SIMD kernels on wasm, '0' leaves tfjs's stock kernels. */

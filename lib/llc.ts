@@ -16,7 +16,8 @@ import { blocks, DeviceSplit, gatherBatch } from './batches';
 import { diagnose, Diagnostics, DiagnosticThresholds, mean } from './diagnostics';
 import { LossFn } from './models';
 import { deriveSeed, fillNormal, makeRng, Rng } from './rng';
-import { SgldStepSettings, sgldUpdate } from './sgld';
+import { flatLoss, flatten, segmentSizes, unflatten } from './params';
+import { acceptanceFromLogRatio, malaInnerProducts, malaLogRatio, sgldDrift, sgldPotential, SgldStepSettings, sgldUpdate } from './sgld';
 
 export interface LlcOptions {
   /** SGLD step size ε (default 2e-4, the write-up's). */
@@ -81,6 +82,10 @@ export interface LlcResult {
   llcPerChain: number[];
   /** Minibatch loss at every kept draw, per chain. */
   lossTraces: number[][];
+  /** Mean MALA acceptance probability of each chain's moves into its kept draws (sgld.ts malaLogRatio). */
+  acceptancePerChain: number[];
+  /** MALA acceptance of the move into every kept draw, per chain (NaN for a chain's first step, which no move precedes). */
+  acceptanceTraces: number[][];
   /** L_n(w*) on the full training set. */
   initLoss: number;
   numParams: number;
@@ -137,10 +142,17 @@ export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit
   return v;
 }
 
-/** Standard normals for every parameter, from the chain's own generator. */
-function normals(shapes: number[][], rng: Rng): tf.Tensor[] {
+/**
+ * Standard normals for every tensor of w, from the chain's own generator. A tensor can be
+ * filled in segments (the flat θ of params.ts is filled parameter by parameter), so that
+ * the stream of numbers is the same whether the chain holds θ or the per-parameter tensors.
+ */
+function normals(shapes: number[][], rng: Rng, segments?: number[]): tf.Tensor[] {
   return shapes.map((shape) => {
-    const z = fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), rng);
+    const z = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    let o = 0;
+    for (const size of segments ?? [z.length]) fillNormal(z.subarray(o, (o += size)), rng);
+    if (o !== z.length) throw new Error(`noise segments cover ${o} of ${z.length} numbers`);
     return tf.tensor(z, shape, 'float32');
   });
 }
@@ -152,20 +164,42 @@ export function batchIndices(n: number, m: number, rng: Rng): Int32Array {
   return idx;
 }
 
+export type SgldStepOptions = SgldStepSettings & {
+  batchSize: number;
+  /** With a single flat θ: the parameter sizes its noise is drawn in (see normals). */
+  noiseSegments?: number[];
+  /** Also return the drift at w and ‖w − w*‖², for the MALA acceptance (flat θ only; default false). */
+  withDrift?: boolean;
+};
+
+export interface SgldStepResult {
+  next: tf.Tensor[];
+  /** Minibatch loss at w. */
+  loss: tf.Scalar;
+  /** With `withDrift`: −(ε/2)∇U(w) and ‖w − w*‖² (sgld.ts). */
+  drift?: tf.Tensor;
+  sqDistance?: tf.Scalar;
+}
+
 /**
  * One SGLD step from w (Lau et al. 2023, Algorithm 1): draw a minibatch with
  * replacement and the Gaussian noise from the chain's generator (in that order),
  * then the update of sgld.ts, all in one tidy. Returns the new weights and the
  * minibatch loss at w (kept on the backend). Does not dispose w.
  */
-export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], data: DeviceSplit, rng: Rng, s: SgldStepSettings & { batchSize: number }): { next: tf.Tensor[]; loss: tf.Scalar } {
+export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], data: DeviceSplit, rng: Rng, s: SgldStepOptions): SgldStepResult {
   const idx = batchIndices(data.n, s.batchSize, rng);
-  const noise = normals(w.map((t) => t.shape), rng);
+  const noise = normals(w.map((t) => t.shape), rng, w.length === 1 ? s.noiseSegments : undefined);
   try {
     return tf.tidy(() => {
       const { x, y } = gatherBatch(data, idx);
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
-      return { next: sgldUpdate(w, grads, wStar, noise, s), loss: value as tf.Scalar };
+      const loss = value as tf.Scalar;
+      if (!s.withDrift) return { next: sgldUpdate(w, grads, wStar, noise, s), loss };
+      if (w.length !== 1) throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
+      const drift = sgldDrift(w[0], grads[0], wStar[0], s);
+      const sqDistance = tf.sum(tf.square(tf.sub(w[0], wStar[0]))) as tf.Scalar;
+      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance };
     });
   } finally {
     tf.dispose(noise);
@@ -175,45 +209,141 @@ export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], dat
 /** Losses are read back in blocks of this many steps, not per step. */
 const READBACK_BLOCK = 100;
 
-/** Run one SGLD chain from w*; returns the minibatch loss at every step. */
-function runChain(lossFn: LossFn, wStar: tf.Tensor[], data: DeviceSplit, s: LlcSettings, chain: number, tick: () => void): Float32Array {
-  const rng = makeRng(deriveSeed(s.seed, 'sgld-chain', chain));
-  const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
-  const losses = new Float32Array(totalSteps);
-  let w = wStar.map((t) => tf.clone(t));
-  let pending: tf.Scalar[] = [];
+/** Per step of one chain: the minibatch loss at w_t and the MALA acceptance of the move w_{t−1} → w_t (NaN at t = 0). */
+export interface ChainTrace {
+  losses: Float32Array;
+  acceptance: Float64Array;
+}
+
+/** An SGLD chain in progress (see sgldChain). */
+export interface SgldChain {
+  /** Take one step (losses stay on the backend until a block of READBACK_BLOCK is read back). */
+  step(): void;
+  /** Read back what is pending; returns the trace so far (losses and acceptances of steps taken). */
+  flush(): ChainTrace;
+  /** θ now, as per-parameter tensors (new tensors; the caller disposes them). */
+  weights(): tf.Tensor[];
+  dispose(): void;
+}
+
+/**
+ * One SGLD chain from w* on the flat θ (params.ts), stepped by the caller: the estimator's
+ * runChain and the benchmark take the same steps. Per step, with `acceptance`, one
+ * [loss, ‖w − w*‖², b·c, ‖c‖²] tensor stays on the backend until a block is read back,
+ * and the MALA ratio (sgld.ts) is computed on the host in float64.
+ */
+export function sgldChain(
+  lossFn: LossFn,
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  s: SgldStepSettings & { batchSize: number },
+  rng: Rng,
+  { acceptance = true, capacity = 0 }: { acceptance?: boolean; capacity?: number } = {},
+): SgldChain {
+  const shapes = wStar.map((t) => t.shape);
+  const flat = flatLoss(lossFn, shapes);
+  const thetaStar = [flatten(wStar)];
+  const options: SgldStepOptions = { ...s, noiseSegments: segmentSizes(shapes), withDrift: acceptance };
+  let losses = new Float32Array(Math.max(capacity, READBACK_BLOCK));
+  let accepted = new Float64Array(losses.length).fill(NaN);
+  let theta: tf.Tensor[] = [tf.clone(thetaStar[0])];
+  let prev: { w: tf.Tensor; drift: tf.Tensor } | null = null;
+  let pending: tf.Tensor[] = [];
   let flushed = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const stacked = tf.stack(pending);
-    losses.set(stacked.dataSync() as Float32Array, flushed);
-    flushed += pending.length;
-    stacked.dispose();
-    pending.forEach((t) => t.dispose());
-    pending = [];
+  let potentialPrev = NaN;
+  const grow = (size: number) => {
+    if (size <= losses.length) return;
+    const n = Math.max(size, 2 * losses.length);
+    const l = new Float32Array(n);
+    l.set(losses);
+    const a = new Float64Array(n).fill(NaN);
+    a.set(accepted);
+    [losses, accepted] = [l, a];
   };
+  const flush = (): ChainTrace => {
+    if (pending.length > 0) {
+      const stacked = tf.stack(pending);
+      const v = stacked.dataSync();
+      stacked.dispose();
+      const width = acceptance ? 4 : 1;
+      grow(flushed + pending.length);
+      for (let i = 0; i < pending.length; i++) {
+        const t = flushed + i;
+        losses[t] = v[i * width];
+        if (!acceptance) continue;
+        const potential = sgldPotential(v[i * width], v[i * width + 1], s);
+        if (t > 0) accepted[t] = acceptanceFromLogRatio(malaLogRatio(v[i * width + 2], v[i * width + 3], potentialPrev, potential, s.epsilon));
+        potentialPrev = potential;
+      }
+      flushed += pending.length;
+      tf.dispose(pending);
+      pending = [];
+    }
+    return { losses: losses.subarray(0, flushed), acceptance: accepted.subarray(0, flushed) };
+  };
+  return {
+    step() {
+      const { next, loss, drift, sqDistance } = sgldStep(flat, theta, thetaStar, data, rng, options);
+      if (acceptance) {
+        const cur = { w: theta[0], drift: drift! };
+        const p = prev;
+        pending.push(tf.tidy(() => tf.concat([tf.stack([loss, sqDistance!]), p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2])])));
+        tf.dispose([loss, sqDistance!]);
+        if (p) tf.dispose([p.w, p.drift]);
+        prev = cur; // θ_t stays alive for the next move's ratio
+      } else {
+        pending.push(loss);
+        tf.dispose(theta);
+      }
+      theta = next;
+      if (pending.length >= READBACK_BLOCK) flush();
+    },
+    flush,
+    weights: () => tf.tidy(() => unflatten(theta[0], shapes)),
+    dispose() {
+      if (prev) tf.dispose([prev.w, prev.drift]);
+      tf.dispose([...theta, ...thetaStar, ...pending]);
+      prev = null;
+      pending = [];
+    },
+  };
+}
+
+/** Run one chain of an estimate: every step's loss and, unless `acceptance` is false, every move's MALA acceptance. */
+export function runChain(
+  lossFn: LossFn,
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  s: LlcSettings,
+  chain: number,
+  tick: () => void = () => {},
+  acceptance = true,
+): ChainTrace {
+  const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
+  const c = sgldChain(lossFn, wStar, data, s, makeRng(deriveSeed(s.seed, 'sgld-chain', chain)), { acceptance, capacity: totalSteps });
   try {
     for (let step = 0; step < totalSteps; step++) {
-      const { next, loss } = sgldStep(lossFn, w, wStar, data, rng, s);
-      w.forEach((t) => t.dispose());
-      w = next;
-      pending.push(loss);
-      if (pending.length >= READBACK_BLOCK) flush();
+      c.step();
       tick();
     }
-    flush();
+    const trace = c.flush();
+    return { losses: trace.losses.slice(), acceptance: trace.acceptance.slice() };
   } finally {
-    w.forEach((t) => t.dispose());
-    pending.forEach((t) => t.dispose());
+    c.dispose();
   }
-  return losses;
 }
 
 /** Keep every `stepsBetweenDraws`-th step after burn-in. */
-function keptDraws(losses: Float32Array, s: LlcSettings): number[] {
+function keptDraws(perStep: Float32Array | Float64Array, s: LlcSettings): number[] {
   const out: number[] = [];
-  for (let i = 0; i < s.numDraws; i++) out.push(losses[s.numBurnin + (i + 1) * s.stepsBetweenDraws - 1]);
+  for (let i = 0; i < s.numDraws; i++) out.push(perStep[s.numBurnin + (i + 1) * s.stepsBetweenDraws - 1]);
   return out;
+}
+
+/** Mean acceptance over a chain's moves; the first step (no move) is NaN by construction and skipped, a diverged move (NaN) makes it NaN. */
+function meanAcceptance(trace: number[]): number {
+  const moves = Number.isNaN(trace[0]) ? trace.slice(1) : trace;
+  return moves.length ? mean(moves) : NaN;
 }
 
 /**
@@ -229,13 +359,17 @@ export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSp
   let done = 0;
   const tick = () => options.onStep?.(++done, totalSteps);
   const lossTraces: number[][] = [];
+  const acceptanceTraces: number[][] = [];
   for (let chain = 0; chain < s.numChains; chain++) {
-    lossTraces.push(keptDraws(runChain(lossFn, weights, data, s, chain, tick), s));
+    const trace = runChain(lossFn, weights, data, s, chain, tick);
+    lossTraces.push(keptDraws(trace.losses, s));
+    acceptanceTraces.push(keptDraws(trace.acceptance, s));
   }
+  const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
   const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, initLoss, s.nbeta));
-  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta, initLoss }, options.thresholds);
+  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta, initLoss, acceptance: acceptancePerChain }, options.thresholds);
   const ok = llcPerChain.filter((_, c) => !diagnostics.failedChains.includes(c));
   const llcMean = ok.length ? mean(ok) : NaN;
   const llcStd = ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : 0;
-  return { llcMean, llcStd, llcPerChain, lossTraces, initLoss, numParams, settings: s, backend: backendName(), seconds: (Date.now() - start) / 1000, diagnostics };
+  return { llcMean, llcStd, llcPerChain, lossTraces, acceptancePerChain, acceptanceTraces, initLoss, numParams, settings: s, backend: backendName(), seconds: (Date.now() - start) / 1000, diagnostics };
 }

@@ -17,6 +17,8 @@ export interface Rng {
   int(n: number): number;
   /** A 32-bit unsigned integer, e.g. to seed a tfjs random op. */
   uint32(): number;
+  /** Fill `out` with standard normals (the ziggurat of fillNormal; makeRng's generators run it in WebAssembly). */
+  fillNormal?(out: Float32Array): void;
 }
 
 /** Hash a seed together with labels into a new 32-bit seed (splitmix32 finaliser). */
@@ -51,6 +53,11 @@ export function makeRng(seed: number): Rng {
   return {
     uniform,
     uint32,
+    fillNormal(out: Float32Array) {
+      const wasm = normalsWasm();
+      if (wasm == null) return void fillNormalJs(out, this);
+      state = wasm.fill(out, state);
+    },
     int: (n: number) => Math.floor(uniform() * n),
     normal: () => {
       if (spare != null) {
@@ -123,8 +130,16 @@ const zf = new Float64Array(128);
 /**
  * Fill `out` with standard normals by the ziggurat method. The layer index and the
  * value use independent random bits (the original reuses the low bits for both).
+ * Generators of makeRng run the same algorithm compiled to WebAssembly (same numbers).
  */
 export function fillNormal(out: Float32Array, rng: Rng): Float32Array {
+  if (rng.fillNormal) rng.fillNormal(out);
+  else fillNormalJs(out, rng);
+  return out;
+}
+
+/** The reference implementation (and the fallback where WebAssembly is unavailable). */
+export function fillNormalJs(out: Float32Array, rng: Rng): Float32Array {
   let layers = 0;
   let bitsLeft = 0;
   for (let i = 0; i < out.length; i++) {
@@ -160,4 +175,46 @@ export function fillNormal(out: Float32Array, rng: Rng): Float32Array {
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// The ziggurat in WebAssembly (source lib/simd/normals.as.ts): ~3× faster than the loop
+// above, with identical output; the generator's state is passed in and out.
+
+interface NormalsWasm {
+  fill(out: Float32Array, state: number): number;
+}
+
+let normalsModule: NormalsWasm | null | undefined;
+
+/** The WebAssembly generator, instantiated on first use (null where WebAssembly is missing or LLC_WASM_RNG=0). */
+export function normalsWasm(): NormalsWasm | null {
+  if (normalsModule !== undefined) return normalsModule;
+  normalsModule = null;
+  const WA = (globalThis as { WebAssembly?: any }).WebAssembly;
+  const env = typeof process !== 'undefined' ? process.env?.LLC_WASM_RNG : undefined;
+  if (env != null && env !== '0' && env !== '1') throw new Error(`LLC_WASM_RNG must be 0 or 1, got '${env}'`);
+  if (WA == null || env === '0') return null;
+  const { NORMALS_WASM_BASE64 } = require('./simd/normals-wasm');
+  const bytes = Uint8Array.from(atob(NORMALS_WASM_BASE64), (c) => c.charCodeAt(0));
+  const instance = new WA.Instance(new WA.Module(bytes), { env: { log: Math.log, exp: Math.exp } });
+  const { memory, fillNormal, OUT } = instance.exports as { memory: { buffer: ArrayBuffer; grow(pages: number): number }; fillNormal(n: number, s: number): number; OUT: { value: number } };
+  const offset = OUT.value;
+  const ensure = (bytes: number) => {
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  };
+  ensure(offset);
+  const tables = new Float64Array(memory.buffer, 0, 3 * 128);
+  tables.set(zk, 0);
+  tables.set(zw, 128);
+  tables.set(zf, 256);
+  normalsModule = {
+    fill(out, state) {
+      ensure(offset + 4 * out.length);
+      const next = fillNormal(out.length, state) >>> 0;
+      out.set(new Float32Array(memory.buffer, offset, out.length));
+      return next;
+    },
+  };
+  return normalsModule;
 }

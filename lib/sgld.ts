@@ -20,8 +20,56 @@ export interface SgldStepSettings {
 }
 
 /**
+ * The drift −(ε/2)·∇U(w) of the update, where U(w) = nβ·L_m(w) + (γ/2)·‖w − w*‖² is the
+ * potential the chain samples exp(−U) from. The same float32 operations as sgldUpdate's
+ * tf-op path, so passing it there changes nothing. Call inside tf.tidy.
+ */
+export function sgldDrift(w: tf.Tensor, grad: tf.Tensor, wStar: tf.Tensor, { epsilon, gamma, nbeta }: SgldStepSettings): tf.Tensor {
+  return tf.add(tf.mul(grad, tf.scalar(-(epsilon / 2) * nbeta)), tf.mul(tf.sub(w, wStar), tf.scalar(-(epsilon / 2) * gamma)));
+}
+
+/**
+ * The two inner products the MALA ratio of a move prev → cur needs, as a [2] tensor:
+ * [b·c, ‖c‖²] with b = cur − prev − drift(prev) (the injected noise √ε·η) and
+ * c = drift(prev) + drift(cur). Call inside tf.tidy.
+ */
+export function malaInnerProducts(prevW: tf.Tensor, prevDrift: tf.Tensor, curW: tf.Tensor, curDrift: tf.Tensor): tf.Tensor1D {
+  const b = tf.sub(tf.sub(curW, prevW), prevDrift);
+  const c = tf.add(prevDrift, curDrift);
+  return tf.stack([tf.sum(tf.mul(b, c)), tf.sum(tf.square(c))]) as tf.Tensor1D;
+}
+
+/**
+ * log of the Metropolis–Hastings ratio of an SGLD move prev → cur, read as a MALA proposal
+ * (devinterp's MalaAcceptanceRate; Roberts & Tweedie 1996):
+ *
+ *   log α = log q(cur → prev) − log q(prev → cur) + U(prev) − U(cur),
+ *   log q(x → y) = −‖y − x − drift(x)‖² / (2ε),   U(w) = nβ·L_m(w) + (γ/2)·‖w − w*‖².
+ *
+ * With b and c of malaInnerProducts, the two log q terms differ by exactly
+ * (−2·b·c − ‖c‖²) / (2ε). Each log q alone is ≈ −d/2 (≈ −60,000 for our models), and
+ * their float32 difference would be rounding noise; this form has no cancellation.
+ * As in devinterp, U at each point is taken on that step's own minibatch.
+ */
+export function malaLogRatio(bc: number, cc: number, potentialPrev: number, potentialCur: number, epsilon: number): number {
+  return (-2 * bc - cc) / (2 * epsilon) + potentialPrev - potentialCur;
+}
+
+/** U(w) = nβ·L_m(w) + (γ/2)·‖w − w*‖², from the loss and the squared distance to w*. */
+export function sgldPotential(loss: number, sqDistance: number, { gamma, nbeta }: Pick<SgldStepSettings, 'gamma' | 'nbeta'>): number {
+  return nbeta * loss + (gamma / 2) * sqDistance;
+}
+
+/** Acceptance probability min(1, exp(log α)); NaN stays NaN (a diverged step). */
+export function acceptanceFromLogRatio(logRatio: number): number {
+  return Number.isNaN(logRatio) ? NaN : Math.min(1, Math.exp(logRatio));
+}
+
+/**
  * Apply the update to every parameter tensor. `noise` holds standard normals
- * (one tensor per parameter), scaled here by √ε. Call inside tf.tidy.
+ * (one tensor per parameter), scaled here by √ε. `drifts`, if given, are sgldDrift's
+ * (the same arithmetic, computed once when the MALA acceptance also needs them).
+ * Call inside tf.tidy.
  */
 export function sgldUpdate(
   w: tf.Tensor[],
@@ -29,6 +77,7 @@ export function sgldUpdate(
   wStar: tf.Tensor[],
   noise: tf.Tensor[],
   { epsilon, gamma, nbeta }: SgldStepSettings,
+  drifts?: tf.Tensor[],
 ): tf.Tensor[] {
   const coefficients = { a: -(epsilon / 2) * nbeta, b: -(epsilon / 2) * gamma, c: Math.sqrt(epsilon) };
   // On wasm: one fused pass per tensor, the same float32 operations in the same order.
@@ -37,7 +86,7 @@ export function sgldUpdate(
   const b = tf.scalar(coefficients.b);
   const c = tf.scalar(coefficients.c);
   return w.map((wi, i) => {
-    const drift = tf.add(tf.mul(grads[i], a), tf.mul(tf.sub(wi, wStar[i]), b));
+    const drift = drifts?.[i] ?? tf.add(tf.mul(grads[i], a), tf.mul(tf.sub(wi, wStar[i]), b));
     return tf.add(wi, tf.add(drift, tf.mul(noise[i], c)));
   });
 }

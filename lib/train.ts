@@ -10,7 +10,8 @@
  */
 import { tf } from './backend';
 import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from './batches';
-import { countCorrect, crossEntropy, initWeights, labelSelector, ModelDef, weightsToTensors } from './models';
+import { countCorrect, crossEntropy, initWeights, labelSelector, ModelDef } from './models';
+import { flatten, splitHost, unflatten } from './params';
 import { deriveSeed, makeRng, shuffled } from './rng';
 import { Task } from './tasks';
 
@@ -106,23 +107,49 @@ function checkPositive(name: string, value: number, integer: boolean): void {
   }
 }
 
+/** The shapes of a model's parameters, in order (the layout of its flat θ; params.ts). */
+export function paramShapes(def: ModelDef): number[][] {
+  return def.params.map((p) => p.shape);
+}
+
 /**
- * One Adam step on examples `idx` of a split: minimizes the task's cross-entropy and
+ * One Adam step on examples `idx` of a split: minimizes the task's cross-entropy over
+ * the flat parameter vector θ (params.ts: one variable, so Adam is a handful of ops
+ * rather than a handful per parameter tensor; elementwise the same arithmetic) and
  * returns the batch's mean loss and number of correct predictions (scalars the caller
  * disposes; they stay on the backend so that nothing is read back per step).
  */
-export function adamStep(def: ModelDef, vars: tf.Variable[], optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array): { loss: tf.Scalar; correct: tf.Scalar } {
+export function adamStep(def: ModelDef, theta: tf.Variable, optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array): { loss: tf.Scalar; correct: tf.Scalar } {
   let correct: tf.Scalar | null = null; // kept out of minimize's tidy
+  const shapes = paramShapes(def);
   const loss = tf.tidy(() => {
     const { x, y: yb } = gatherBatch(split, idx);
     const y = yb as tf.Tensor1D;
     return optimizer.minimize(() => {
-      const taskLogits = tf.matMul(def.forward(vars, x), selector) as tf.Tensor2D;
+      const taskLogits = tf.matMul(def.forward(unflatten(theta, shapes), x), selector) as tf.Tensor2D;
       correct = tf.keep(countCorrect(taskLogits, y));
       return crossEntropy(taskLogits, y);
-    }, true, vars) as tf.Scalar;
+    }, true, [theta]) as tf.Scalar;
   });
   return { loss, correct: correct! };
+}
+
+/** A flat θ variable holding typed-array weights (seeded init or trained w*). */
+export function thetaVariable(weights: Float32Array[]): tf.Variable {
+  const init = tf.tidy(() => flatten(weights.map((w) => tf.tensor1d(w))));
+  const theta = tf.variable(init, true);
+  init.dispose();
+  return theta;
+}
+
+/** evaluate() at a flat θ. */
+export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024): Metrics {
+  const weights = tf.tidy(() => unflatten(theta, paramShapes(def)));
+  try {
+    return evaluate(def, weights, split, selector, batchSize);
+  } finally {
+    tf.dispose(weights);
+  }
 }
 
 /** Train a model on a task from seeded initial weights; returns w* and the history. */
@@ -136,9 +163,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
   const selector = labelSelector(task.labels, def.numOutputs);
   const train = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const test = uploadSplit(task.xTest, task.yTest, task.inputShape, task.labels);
-  const init = weightsToTensors(def, initWeights(def, deriveSeed(settings.seed, 'init', def.architecture)));
-  const vars = init.map((t) => tf.variable(t, true));
-  init.forEach((t) => t.dispose());
+  const theta = thetaVariable(initWeights(def, deriveSeed(settings.seed, 'init', def.architecture)));
   const optimizer = tf.train.adam(settings.learningRate);
   const order = makeRng(deriveSeed(settings.seed, 'batches'));
   const stepsPerEpoch = Math.ceil(task.numTrain / settings.batchSize);
@@ -158,7 +183,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       let lossSum = tf.scalar(0);
       let correct = tf.scalar(0);
       for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
-        const step = adamStep(def, vars, optimizer, selector, train, Int32Array.from(perm.slice(s, e)));
+        const step = adamStep(def, theta, optimizer, selector, train, Int32Array.from(perm.slice(s, e)));
         const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(step.loss, e - s)), tf.add(correct, step.correct)]);
         tf.dispose([step.loss, step.correct, lossSum, correct]);
         lossSum = l as tf.Scalar;
@@ -169,7 +194,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       const trainAccuracy = correct.dataSync()[0] / task.numTrain;
       lossSum.dispose();
       correct.dispose();
-      const t = evaluate(def, vars, test, selector, settings.evalBatchSize);
+      const t = evaluateTheta(def, theta, test, selector, settings.evalBatchSize);
       const record: EpochRecord = { epoch, trainLoss, trainAccuracy, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (Date.now() - t0) / 1000 };
       history.push(record);
       options.onEpoch?.(record, settings.epochs);
@@ -186,18 +211,18 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       best = Math.min(best, trainLoss);
     }
     return {
-      weights: vars.map((v) => v.dataSync() as Float32Array),
+      weights: splitHost(theta.dataSync() as Float32Array, paramShapes(def)),
       history,
       stoppedBecause,
       epochs: history.length,
-      train: evaluate(def, vars, train, selector, settings.evalBatchSize),
-      test: evaluate(def, vars, test, selector, settings.evalBatchSize),
+      train: evaluateTheta(def, theta, train, selector, settings.evalBatchSize),
+      test: evaluateTheta(def, theta, test, selector, settings.evalBatchSize),
       seconds: (Date.now() - start) / 1000,
       settings,
     };
   } finally {
     optimizer.dispose();
-    vars.forEach((v) => v.dispose());
+    theta.dispose();
     selector.dispose();
     disposeSplit(train);
     disposeSplit(test);

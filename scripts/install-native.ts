@@ -115,7 +115,7 @@ function buildAgainstCachedLibrary(): void {
   // marker file in deps/lib makes it skip its download.
   fs.writeFileSync(path.join(pkgDir, 'scripts', 'custom-binary.json'), JSON.stringify({ 'tf-lib': `file://${libDir}` }));
   log('building the tfjs-node addon against it (node-gyp, ~35 s)…');
-  const env = { ...process.env, PATH: [path.join(root, 'node_modules', '.bin'), npmNodeGypBin(), process.env.PATH].filter(Boolean).join(path.delimiter) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: [path.join(root, 'node_modules', '.bin'), npmNodeGypBin(), process.env.PATH].filter(Boolean).join(path.delimiter) };
   // Build against this Node's own headers when they are installed (npm sets this for its own
   // lifecycle scripts from `npm config get nodedir`), so node-gyp does not download them.
   const prefix = path.resolve(path.dirname(process.execPath), '..');

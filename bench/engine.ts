@@ -1,0 +1,155 @@
+/**
+ * One engine's measurements, in a process of its own (forked by bench/bench.ts): the
+ * backend, its thread counts (TensorFlow reads TF_NUM_INTRAOP_THREADS when it starts) and
+ * its registered gradients are process-wide, so every engine gets a fresh process and no
+ * engine's kernels leak into another's rows. Reports over IPC:
+ *   {type: 'info', ...}  {type: 'row', row}  {type: 'memory', ...}  {type: 'rate', exPerSec}
+ *
+ * Modes: --rows (default): time --archs × --steps × --batches; --memory STEPS: a long SGLD
+ * chain from a trained w*, memory before and after; --solo SECONDS: one CNN SGLD block for
+ * the parallel-efficiency measurement.
+ */
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import { BackendName, initBackend, tf } from '../lib/backend';
+import { disposeSplit, uploadSplit } from '../lib/batches';
+import { withStockGradients, WASM_GRADIENT_OVERRIDES } from '../lib/kernels';
+import { Architecture, labelSelector, modelDef } from '../lib/models';
+import { withoutSimdKernels } from '../lib/simd';
+import { unflatten } from '../lib/params';
+import { makeTask } from '../lib/tasks';
+import { paramShapes } from '../lib/train';
+import { Budget, LABELS, measure, sgldStepper, StepKind, trainStepper } from './steps';
+
+export const VARIANTS = ['ours', 'nosimd', 'stock', 'stockfilter'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface EngineJob {
+  column: string;
+  backend: BackendName;
+  variant: Variant;
+  archs: Architecture[];
+  steps: StepKind[];
+  batches: number[];
+  budget: Budget;
+  numTrain: number;
+  /** Extra (arch, step, batch) rows, e.g. the profiles' batch sizes. */
+  extra?: { arch: Architecture; step: StepKind; batch: number }[];
+  memorySteps?: number;
+  memoryBatch?: number;
+  memoryPretrainSteps?: number;
+  soloSeconds?: number;
+}
+
+const send = (msg: unknown) => new Promise<void>((resolve) => (process.send ? process.send(msg, () => resolve()) : (console.log(JSON.stringify(msg)), resolve())));
+
+/** Stock gradients plus only our Conv2D filter gradient (call inside withStockGradients). */
+function registerFilterGradOnly(): void {
+  const stock = tf.getGradient(tf.Conv2D);
+  const ours = WASM_GRADIENT_OVERRIDES.find((c) => c.kernelName === tf.Conv2D)!;
+  tf.registerGradient({
+    ...stock,
+    gradFunc: (dy, saved, attrs) => ({ ...stock.gradFunc(dy, saved, attrs), filter: ours.gradFunc(dy, saved, attrs).filter }),
+  });
+}
+
+function withVariant<T>(variant: Variant, fn: () => T): T {
+  if (variant === 'nosimd') return withoutSimdKernels(fn);
+  if (variant === 'stock') return withStockGradients(fn);
+  if (variant === 'stockfilter') return withStockGradients(() => (registerFilterGradOnly(), fn()));
+  return fn();
+}
+
+/** A gc() without --expose-gc on the command line. */
+const collect: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc');
+})();
+
+function snapshot() {
+  collect();
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return { ...process.memoryUsage(), tensors: tf.memory().numTensors, wasmHeap: b.wasm?.HEAPU8?.buffer.byteLength ?? 0 };
+}
+
+async function main(job: EngineJob): Promise<void> {
+  const backend = await initBackend({ backend: job.backend, log: false });
+  await send({ type: 'info', backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null });
+  const task = makeTask({ labels: LABELS, numTrain: job.numTrain, numTest: 1, seed: 0 });
+  const data = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
+  try {
+    if (job.memorySteps != null) return await memory(job, data);
+    if (job.soloSeconds != null) return await solo(job, data);
+    const wanted = job.archs.flatMap((arch) => job.steps.flatMap((step) => job.batches.map((batch) => ({ arch, step, batch }))));
+    for (const e of job.extra ?? []) if (!wanted.some((w) => w.arch === e.arch && w.step === e.step && w.batch === e.batch)) wanted.push(e);
+    for (const { arch, step, batch } of wanted) {
+      if (step === 'fc1' && arch !== 'mlp') continue;
+      await send({ type: 'row', row: withVariant(job.variant, () => measure(job.column, arch, step, batch, data, job.budget)) });
+    }
+  } finally {
+    disposeSplit(data);
+  }
+}
+
+/** Memory over a long SGLD chain (CNN) that starts at a trained w*, as a real chain does. */
+async function memory(job: EngineJob, data: ReturnType<typeof uploadSplit>): Promise<void> {
+  const def = modelDef('cnn');
+  const selector = labelSelector(LABELS);
+  const batch = job.memoryBatch ?? 64;
+  const pre = trainStepper(def, data, selector, batch);
+  for (let i = 0; i < (job.memoryPretrainSteps ?? 0); i++) pre.step();
+  const wStar = tf.tidy(() => unflatten(pre.theta, paramShapes(def)));
+  pre.dispose();
+  const s = sgldStepper(def, data, selector, batch, wStar);
+  s.step();
+  s.finish();
+  const before = snapshot();
+  const t = performance.now();
+  for (let i = 0; i < job.memorySteps!; i++) s.step();
+  s.finish();
+  const seconds = (performance.now() - t) / 1000;
+  const after = snapshot();
+  const losses = Array.from(s.losses());
+  s.dispose();
+  tf.dispose(wStar);
+  selector.dispose();
+  const finite = losses.filter(Number.isFinite);
+  const firstNonFinite = losses.findIndex((x) => !Number.isFinite(x));
+  await send({
+    type: 'memory',
+    steps: job.memorySteps,
+    batch,
+    exPerSec: (job.memorySteps! * batch) / seconds,
+    before,
+    after,
+    afterDispose: tf.memory().numTensors,
+    chain: { firstLoss: losses[0], lastLoss: losses[losses.length - 1], maxLoss: Math.max(...finite), firstNonFinite: firstNonFinite < 0 ? null : firstNonFinite },
+  });
+}
+
+/** One CNN SGLD block of a fixed duration: run alone and in pairs for the parallel efficiency. */
+async function solo(job: EngineJob, data: ReturnType<typeof uploadSplit>): Promise<void> {
+  const s = sgldStepper(modelDef('cnn'), data, labelSelector(LABELS), 256);
+  for (let i = 0; i < 2; i++) s.step();
+  s.finish();
+  let steps = 0;
+  const t = performance.now();
+  while (performance.now() - t < 1000 * job.soloSeconds!) {
+    s.step();
+    steps++;
+  }
+  s.finish();
+  await send({ type: 'rate', exPerSec: (steps * 256) / ((performance.now() - t) / 1000) });
+  s.dispose();
+}
+
+if (require.main === module) {
+  const job = JSON.parse(process.argv[2]) as EngineJob;
+  main(job).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
