@@ -1,10 +1,31 @@
 /**
  * Command-line parsing for the main job (scripts/reproduce.ts), kept pure so it can be tested:
  * every bad value gets an error naming it and the valid choices, before anything is written.
+ * One table (FLAGS) drives both the parser and `--help`, so every flag is documented with
+ * its default.
  */
-import { CellConfig, Dataset, DATASETS } from './experiment';
-import { ARCHITECTURES, parseArchitecture } from './models';
-import { getProfile, parseShard, parseSweep, Profile, shardCells, SweepName, sweepCells } from './sweeps';
+import { configKey } from './store';
+import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from './experiment';
+import { Architecture, ARCHITECTURES, parseArchitecture } from './models';
+import { getProfile, parseShard, parseSweep, Profile, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
+
+/** SGLD settings the command line can override (cell.llc). */
+export interface SgldOverrides {
+  epsilon?: number;
+  gamma?: number;
+  nbeta?: number | 'auto';
+  numChains?: number;
+  numDraws?: number;
+  numBurnin?: number;
+  batchSize?: number;
+}
+
+/** Training settings the command line can override (cell.train). */
+export interface TrainOverrides {
+  epochs?: number;
+  learningRate?: number;
+  batchSize?: number;
+}
 
 export interface CliOptions {
   profile: Profile;
@@ -13,99 +34,299 @@ export interface CliOptions {
   shard?: { index: number; count: number };
   list: boolean;
   summaryOnly: boolean;
+  /** `--help` was given: print helpText() and exit 0 (nothing else is parsed). */
+  help: boolean;
   dataset?: Dataset;
   dataDir?: string;
   figuresDir?: string;
-  architectures?: ('mlp' | 'cnn')[];
+  architectures?: Architecture[];
   ks?: number[];
   seeds?: number[];
-  /** Overrides of the profile's SGLD draws / training epochs. */
+  /** Overrides of the profile's SGLD draws / training epochs (also in `llc` / `train`). */
   draws?: number;
   epochs?: number;
+  /** Overrides of the profile's SGLD settings (cell.llc). */
+  llc: SgldOverrides;
+  /** Overrides of the profile's training settings (cell.train). */
+  train: TrainOverrides;
 }
 
-export const USAGE = `usage: reproduce [--profile quick|full] [--sweep writeup|shuffled|sensitivity|fullmnist]
-                 [--dataset mnist|mnist1d] [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
-                 [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--draws N] [--epochs N]`;
+export const USAGE = `usage: reproduce [--profile quick|full|tiny] [--sweep ${SWEEPS.join('|')}] [--dataset mnist|mnist1d]
+                 [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
+                 [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--epochs N] [--lr X] [--train-batch-size N]
+                 [--epsilon X] [--gamma X] [--nbeta X|auto] [--chains N] [--draws N] [--burnin N] [--batch-size N]
+                 [--help]`;
+
+// ---------------------------------------------------------------- value parsers
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A flag's value as a positive integer, or an error naming the flag and the value. */
 export function positiveInt(flag: string, text: string | undefined): number {
   const v = Number(text);
-  if (text == null || !Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
+  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
   return v;
+}
+
+/** A flag's value as an integer ≥ 0. */
+export function nonNegativeInt(flag: string, text: string | undefined): number {
+  const v = Number(text);
+  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 0) throw new Error(`${flag} must be an integer ≥ 0, got '${text}'`);
+  return v;
+}
+
+/**
+ * A flag's value as a finite decimal number in a range; `range` says it in the error,
+ * e.g. parseNumber('--epsilon', '2e-4', (v) => v > 0 && v < 1, 'a number in (0, 1), e.g. 2e-4').
+ */
+export function parseNumber(flag: string, text: string | undefined, ok: (v: number) => boolean, range: string): number {
+  const v = Number(text);
+  if (text == null || !DECIMAL.test(text.trim()) || !Number.isFinite(v) || !ok(v)) throw new Error(`${flag} must be ${range}, got '${text}'`);
+  return v;
+}
+
+function noDuplicates<T>(flag: string, values: T[]): T[] {
+  const seen = new Set<T>();
+  for (const v of values) {
+    if (seen.has(v)) throw new Error(`${flag}: '${v}' is listed twice; give each value once`);
+    seen.add(v);
+  }
+  return values;
 }
 
 function intList(flag: string, text: string | undefined): number[] {
   if (text == null || text === '') throw new Error(`${flag} needs a comma-separated list of integers`);
-  return text.split(',').map((t) => {
-    const v = Number(t);
-    if (!Number.isInteger(v)) throw new Error(`${flag}: '${t}' is not an integer`);
-    return v;
-  });
+  return noDuplicates(
+    flag,
+    text.split(',').map((t) => {
+      const v = Number(t);
+      if (t.trim() === '' || !DECIMAL.test(t.trim()) || !Number.isInteger(v)) throw new Error(`${flag}: '${t}' is not an integer`);
+      return v;
+    }),
+  );
 }
 
+// ---------------------------------------------------------------- the flag loop
+
 /**
- * Walk a command line flag by flag; `value()` takes the flag's argument, or throws
- * naming the flag that needs one (with the usage text).
+ * Walk a command line flag by flag; `value()` takes the flag's argument (the next word, or
+ * the part after `=` in `--flag=value`), or throws naming the flag that needs one (with the
+ * usage text). The next word is never taken as a value when it is itself an option
+ * (`--…`): `--profile --list` is an error, not the profile '--list'. A `--flag=value`
+ * given to a flag that takes no value is an error too.
  */
 export function eachFlag(argv: string[], usage: string, handle: (flag: string, value: () => string) => void): void {
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
+    let flag = argv[i];
+    let inline: string | undefined;
+    const eq = flag.startsWith('--') ? flag.indexOf('=') : -1;
+    if (eq > 2) {
+      inline = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    }
+    let used = false;
     handle(flag, () => {
-      const v = argv[++i];
+      used = true;
+      if (inline != null) return inline;
+      const v = argv[i + 1];
       if (v == null) throw new Error(`${flag} needs a value\n${usage}`);
+      if (v.startsWith('--')) throw new Error(`${flag} needs a value, but the next argument is the option '${v}'\n${usage}`);
+      i++;
       return v;
     });
+    if (inline != null && !used) throw new Error(`${flag} takes no value, got '${flag}=${inline}'\n${usage}`);
   }
 }
 
-export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { profile: getProfile('quick'), sweep: 'writeup', list: false, summaryOnly: false };
-  eachFlag(argv, USAGE, (flag, value) => {
-    switch (flag) {
-      case '--profile': o.profile = getProfile(value()); break;
-      case '--sweep': o.sweep = parseSweep(value()); break;
-      case '--dataset': {
-        const d = value();
-        if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
-        o.dataset = d as Dataset;
-        break;
-      }
-      case '--workers': o.workers = positiveInt('--workers', value()); break;
-      case '--shard': o.shard = parseShard(value()); break;
-      case '--list': o.list = true; break;
-      case '--summary-only': o.summaryOnly = true; break;
-      case '--data-dir': o.dataDir = value(); break;
-      case '--figures-dir': o.figuresDir = value(); break;
-      case '--arch': o.architectures = value().split(',').map((a) => parseArchitecture(a)); break;
-      case '--k':
-        o.ks = intList('--k', value());
-        for (const k of o.ks) if (k < 2 || k > 10) throw new Error(`--k: k=${k} is out of range; valid k are integers 2..10`);
-        break;
-      case '--seeds':
-        o.seeds = intList('--seeds', value());
-        for (const s of o.seeds) if (s < 0) throw new Error(`--seeds: seed ${s} must be ≥ 0`);
-        break;
-      case '--draws': o.draws = positiveInt('--draws', value()); break;
-      case '--epochs': o.epochs = positiveInt('--epochs', value()); break;
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
-    }
+// ---------------------------------------------------------------- the flags
+
+/** What a profile-dependent default is, for --help: "quick 500, full 2000, tiny 20". */
+function perProfile(get: (p: Profile) => unknown): string {
+  return Object.values(PROFILES)
+    .map((p) => `${p.name} ${fmt(get(p))}`)
+    .join(', ');
+}
+const fmt = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
+
+interface FlagSpec {
+  name: string;
+  /** The argument's placeholder; absent for switches. */
+  arg?: string;
+  help: string;
+  /** The default, as text (computed when --help is printed). */
+  def: () => string;
+  apply: (o: CliOptions, value: () => string) => void;
+}
+
+const profileDefault = (what: string, get: (p: Profile) => unknown) => () => `the profile's ${what} (${perProfile(get)})`;
+
+export const FLAGS: FlagSpec[] = [
+  { name: '--profile', arg: 'NAME', help: `scale of the sweep: ${Object.keys(PROFILES).join(', ')} (full = the write-up's settings)`, def: () => 'quick', apply: (o, v) => (o.profile = getProfile(v())) },
+  { name: '--sweep', arg: 'NAME', help: `which sweep: ${SWEEPS.join(', ')}`, def: () => 'writeup', apply: (o, v) => (o.sweep = parseSweep(v())) },
+  {
+    name: '--dataset', arg: 'NAME', help: `data set: ${DATASETS.join(', ')}`, def: () => 'mnist',
+    apply: (o, v) => {
+      const d = v();
+      if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
+      o.dataset = d as Dataset;
+    },
+  },
+  { name: '--workers', arg: 'N', help: 'worker processes running cells in parallel (1 = in this process)', def: () => 'one per core', apply: (o, v) => (o.workers = positiveInt('--workers', v())) },
+  { name: '--shard', arg: 'i/N', help: 'run only the i-th of N deterministic slices of the sweep (job arrays)', def: () => 'the whole sweep', apply: (o, v) => (o.shard = parseShard(v())) },
+  { name: '--list', help: 'list the cells and which are done, then exit', def: () => 'off', apply: (o) => (o.list = true) },
+  { name: '--summary-only', help: 'compute nothing: summarise and draw the finished cells', def: () => 'off', apply: (o) => (o.summaryOnly = true) },
+  { name: '--data-dir', arg: 'DIR', help: 'root of the caches (results/<profile>/, models/)', def: () => '$LLC_DATA_DIR or data/', apply: (o, v) => (o.dataDir = v()) },
+  { name: '--figures-dir', arg: 'DIR', help: 'where figures are written', def: () => '$LLC_FIGURES_DIR or figures/', apply: (o, v) => (o.figuresDir = v()) },
+  { name: '--arch', arg: 'LIST', help: `architectures, comma-separated: ${ARCHITECTURES.join(', ')}`, def: () => ARCHITECTURES.join(','), apply: (o, v) => (o.architectures = noDuplicates('--arch', v().split(',').map((a) => parseArchitecture(a)))) },
+  {
+    name: '--k', arg: 'LIST', help: 'numbers of labels, comma-separated integers 2..10', def: profileDefault('k', (p) => p.ks),
+    apply: (o, v) => {
+      o.ks = intList('--k', v());
+      for (const k of o.ks) if (k < 2 || k > 10) throw new Error(`--k: k=${k} is out of range; valid k are integers 2..10`);
+    },
+  },
+  {
+    name: '--seeds', arg: 'LIST', help: 'seeds, comma-separated integers ≥ 0', def: profileDefault('seeds', (p) => p.seeds),
+    apply: (o, v) => {
+      o.seeds = intList('--seeds', v());
+      for (const s of o.seeds) if (s < 0) throw new Error(`--seeds: seed ${s} must be ≥ 0`);
+    },
+  },
+  { name: '--epochs', arg: 'N', help: 'training: maximum epochs (Adam stops earlier on a plateau)', def: profileDefault('epochs', (p) => p.train.epochs), apply: (o, v) => (o.epochs = o.train.epochs = positiveInt('--epochs', v())) },
+  { name: '--lr', arg: 'X', help: 'training: Adam learning rate, a number in (0, 1]', def: profileDefault('lr', (p) => p.train.learningRate), apply: (o, v) => (o.train.learningRate = parseNumber('--lr', v(), (x) => x > 0 && x <= 1, 'a number in (0, 1], e.g. 1e-2')) },
+  { name: '--train-batch-size', arg: 'N', help: 'training: minibatch size', def: profileDefault('batch', (p) => p.train.batchSize), apply: (o, v) => (o.train.batchSize = positiveInt('--train-batch-size', v())) },
+  { name: '--epsilon', arg: 'X', help: 'SGLD: step size ε, a number in (0, 1)', def: profileDefault('ε', (p) => p.llc.epsilon), apply: (o, v) => (o.llc.epsilon = parseNumber('--epsilon', v(), (x) => x > 0 && x < 1, 'a number in (0, 1), e.g. 2e-4')) },
+  { name: '--gamma', arg: 'X', help: 'SGLD: localization strength γ, a number ≥ 0', def: profileDefault('γ', (p) => p.llc.gamma), apply: (o, v) => (o.llc.gamma = parseNumber('--gamma', v(), (x) => x >= 0, 'a number ≥ 0, e.g. 10')) },
+  {
+    name: '--nbeta', arg: 'X|auto', help: "SGLD: inverse temperature times n, a number > 0, or 'auto' for n/log n", def: profileDefault('nβ', (p) => p.llc.nbeta ?? 'auto'),
+    apply: (o, v) => {
+      const t = v();
+      o.llc.nbeta = t === 'auto' ? 'auto' : parseNumber('--nbeta', t, (x) => x > 0, "a number > 0 or 'auto' (n/log n)");
+    },
+  },
+  { name: '--chains', arg: 'N', help: 'SGLD: independent chains per cell', def: profileDefault('chains', (p) => p.llc.numChains), apply: (o, v) => (o.llc.numChains = positiveInt('--chains', v())) },
+  { name: '--draws', arg: 'N', help: 'SGLD: kept draws per chain', def: profileDefault('draws', (p) => p.llc.numDraws), apply: (o, v) => (o.draws = o.llc.numDraws = positiveInt('--draws', v())) },
+  { name: '--burnin', arg: 'N', help: 'SGLD: discarded steps at the start of each chain, an integer ≥ 0', def: profileDefault('burn-in', (p) => p.llc.numBurnin), apply: (o, v) => (o.llc.numBurnin = nonNegativeInt('--burnin', v())) },
+  { name: '--batch-size', arg: 'N', help: 'SGLD: minibatch size m (drawn with replacement)', def: profileDefault('m', (p) => p.llc.batchSize), apply: (o, v) => (o.llc.batchSize = positiveInt('--batch-size', v())) },
+  { name: '--help', help: 'show this help and exit', def: () => '', apply: (o) => (o.help = true) },
+];
+const FLAG_BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
+FLAG_BY_NAME.set('-h', FLAG_BY_NAME.get('--help')!);
+
+/** `--help`: every flag with its description and default. */
+export function helpText(): string {
+  const width = Math.max(...FLAGS.map((f) => `${f.name}${f.arg ? ` ${f.arg}` : ''}`.length)) + 2;
+  const lines = FLAGS.map((f) => {
+    const head = `${f.name}${f.arg ? ` ${f.arg}` : ''}`.padEnd(width);
+    const def = f.def();
+    return `  ${head}${f.help}${def ? ` [default: ${def}]` : ''}`;
   });
+  return [
+    'reproduce: run a sweep of cells (train a model, estimate its λ̂), cached and resumable; print its summary and draw its figures.',
+    '',
+    USAGE,
+    '',
+    'options (also as --flag=value):',
+    ...lines,
+    '',
+    'SGLD and training overrides change every selected cell (a new result file each; the profile\'s cached results are kept),',
+    'and the figures of such a run are named <profile>-<figure>-<settings tag>, never overwriting the profile\'s own.',
+    'Profiles: quick (default, ~5 min on 2 cores), full (the write-up, ~1.8 h), tiny (seconds, for tests).',
+  ].join('\n');
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { profile: getProfile('quick'), sweep: 'writeup', list: false, summaryOnly: false, help: false, llc: {}, train: {} };
+  try {
+    eachFlag(argv, USAGE, (flag, value) => {
+      if (o.help) return;
+      const spec = FLAG_BY_NAME.get(flag);
+      if (!spec) throw new Error(`unknown option '${flag}'\n${USAGE}\n(--help lists every option)`);
+      spec.apply(o, value);
+    });
+  } catch (e) {
+    if (o.help) return o;
+    throw e;
+  }
+  if (o.help) return o;
+  if (o.sweep === 'sensitivity' && (o.llc.epsilon != null || o.llc.gamma != null)) {
+    throw new Error(`the sensitivity sweep varies ε and γ itself (grid ${o.profile.sensitivity.epsilons.join(', ')} × ${o.profile.sensitivity.gammas.join(', ')}); --epsilon and --gamma cannot be used with it`);
+  }
   return o;
+}
+
+// ---------------------------------------------------------------- cells
+
+function applyOverrides(cells: CellConfig[], o: CliOptions): CellConfig[] {
+  const llc = defined(o.llc);
+  const train = defined(o.train);
+  if (o.draws != null) llc.numDraws = o.draws;
+  if (o.epochs != null) train.epochs = o.epochs;
+  if (Object.keys(llc).length === 0 && Object.keys(train).length === 0) return cells;
+  return cells.map((c) => ({ ...c, llc: { ...c.llc, ...llc } as SgldSettings, train: { ...c.train, ...train } as TrainSettings }));
+}
+
+function defined<T extends object>(x: T): Partial<T> {
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The cells selected by the options (profile, sweep, overrides, shard). */
 export function selectedCells(o: CliOptions): CellConfig[] {
-  let cells = sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds, dataset: o.dataset });
-  if (o.draws != null || o.epochs != null) {
-    cells = cells.map((c) => ({
-      ...c,
-      llc: o.draws != null ? { ...c.llc, numDraws: o.draws } : c.llc,
-      train: o.epochs != null ? { ...c.train, epochs: o.epochs } : c.train,
-    }));
-  }
+  const cells = applyOverrides(sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds, dataset: o.dataset }), o);
   return o.shard ? shardCells(cells, o.shard) : cells;
+}
+
+// ---------------------------------------------------------------- settings tag
+
+const TAG_NAMES: Record<string, string> = { epsilon: 'eps', gamma: 'gamma', nbeta: 'nbeta', numChains: 'chains', numDraws: 'draws', numBurnin: 'burnin', batchSize: 'm', stepsBetweenDraws: 'thin' };
+const TRAIN_TAG_NAMES: Record<string, string> = { epochs: 'epochs', learningRate: 'lr', batchSize: 'tbatch' };
+
+/**
+ * A short tag naming how the settings of `cells` differ from those of `defaults` (a
+ * profile's own sweep), e.g. 'draws100-eps0.001', 'lr0.005', 'nbeta100'; '' when every
+ * setting is the profile's. A setting is named by its new value when all cells share it
+ * ('var' when they do not). Which cells are selected (architectures, k, seeds) is not a
+ * setting: a selection of the profile's cells gets no tag (its figures replace the
+ * profile's; the CLI says so). Tags longer than 48 characters become 'settings-' + 8 hex
+ * digits of a hash of the cells.
+ */
+export function cellsTag(cells: CellConfig[], defaults: CellConfig[]): string {
+  const set = (cs: CellConfig[], f: (c: CellConfig) => unknown) => [...new Set(cs.map((c) => JSON.stringify(f(c))))].sort();
+  const parts: string[] = [];
+  const settings = (group: 'llc' | 'train', names: Record<string, string>) => {
+    const fields = new Set([...cells, ...defaults].flatMap((c) => Object.keys(c[group])));
+    for (const k of fields) {
+      const f = (c: CellConfig) => (c[group] as Record<string, unknown>)[k];
+      const now = set(cells, f);
+      if (now.every((v) => set(defaults, f).includes(v))) continue;
+      parts.push(`${names[k] ?? k}${now.length === 1 ? String(f(cells[0])) : 'var'}`);
+    }
+  };
+  settings('llc', TAG_NAMES);
+  settings('train', TRAIN_TAG_NAMES);
+  for (const [name, f] of [['n', (c: CellConfig) => c.numTrain], ['ntest', (c: CellConfig) => c.numTest]] as const) {
+    const now = set(cells, f);
+    if (!now.every((v) => set(defaults, f).includes(v))) parts.push(`${name}${now.length === 1 ? f(cells[0]) : 'var'}`);
+  }
+  const tag = parts.join('-').replace(/[^A-Za-z0-9.,+_-]/g, '_');
+  return tag.length > 48 ? `settings-${configKey(cells.map((c) => configKey(c)).sort()).slice(0, 8)}` : tag;
+}
+
+/** A description of how the options select fewer cells than the profile's sweep ('' when they select all). */
+export function selectionNote(o: CliOptions): string {
+  const all = sweepCells(o.sweep, o.profile, { dataset: o.dataset }).length;
+  const picked = sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds, dataset: o.dataset }).length;
+  const shard = o.shard && o.shard.count > 1 ? ` (shard ${o.shard.index}/${o.shard.count})` : '';
+  return picked < all || shard ? `${picked} of the ${all} cells of the ${o.profile.name} ${o.sweep} sweep${shard}` : '';
+}
+
+/**
+ * The tag of a command line's figures: how the settings of its cells differ from the
+ * profile's (cellsTag). Figures of a tagged run are named <profile>-<figure>-<tag>, so
+ * they never replace the figures of the profile's default run (the committed ones).
+ */
+export function settingsTag(o: CliOptions): string {
+  return cellsTag(applyOverrides(sweepCells(o.sweep, o.profile, { architectures: o.architectures, ks: o.ks, seeds: o.seeds, dataset: o.dataset }), o), sweepCells(o.sweep, o.profile, { dataset: o.dataset }));
 }
 
 export { ARCHITECTURES };

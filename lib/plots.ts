@@ -3,10 +3,10 @@
  * and to PNG with resvg. The CLI and the notebooks use the same functions; every
  * figure has labelled axes with units and shows its uncertainty.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { ResultRow } from './experiment';
 import { repoPath } from './paths';
+import { writeFileAtomic } from './store';
 import { CrossoverRow, FitRow, GapRow, SummaryRow } from './summary';
 
 export type Spec = Record<string, unknown>;
@@ -149,15 +149,59 @@ export function defaultFiguresDir(): string {
   return process.env.LLC_FIGURES_DIR ?? repoPath('figures');
 }
 
-/** Render a figure and write `<name>.svg` and `<name>.png`; returns the SVG. */
-export async function saveFigure(spec: Spec, name: string, dir = defaultFiguresDir()): Promise<{ svg: string; svgPath: string; pngPath: string }> {
+/**
+ * The settings tag of the figures this process writes ('' = the profile's default
+ * settings). A figure `<name>` is written as `<name>-<tag>` when the tag is set, so a run
+ * with other settings (CLI overrides, a notebook's changed settings) never replaces the
+ * figure of the profile's default run, which is the committed one. The CLI sets it from
+ * its options (cli.settingsTag); notebooks pass theirs per figure (notebook.showFigure).
+ */
+let figureTag = '';
+export function setFigureTag(tag: string): void {
+  figureTag = tag;
+}
+export function getFigureTag(): string {
+  return figureTag;
+}
+
+/** `<name>` or `<name>-<tag>`. */
+export function taggedName(name: string, tag = figureTag): string {
+  return tag ? `${name}-${tag}` : name;
+}
+
+export interface SavedFigure {
+  /** The name written (with its settings tag, if any). */
+  name: string;
+  svg: string;
+  png: Uint8Array;
+  svgPath: string;
+  pngPath: string;
+  /** The figure's size in CSS pixels (the PNG has twice as many). */
+  width: number;
+  height: number;
+}
+
+/** Width and height of an SVG's root element, in pixels. */
+export function svgSize(svg: string): { width: number; height: number } {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
+  const attr = (a: string) => Number(new RegExp(`\\s${a}="([0-9.]+)`).exec(root)?.[1] ?? NaN);
+  return { width: attr('width'), height: attr('height') };
+}
+
+/**
+ * Render a figure and write `<name>.svg` and `<name>.png` (2× resolution), both atomically;
+ * with a settings tag (options.tag, else the process's setFigureTag) the files are
+ * `<name>-<tag>.svg|png`.
+ */
+export async function saveFigure(spec: Spec, name: string, dir = defaultFiguresDir(), options: { tag?: string } = {}): Promise<SavedFigure> {
   const svg = await renderSvg(spec);
-  fs.mkdirSync(dir, { recursive: true });
-  const svgPath = path.join(dir, `${name}.svg`);
-  const pngPath = path.join(dir, `${name}.png`);
-  fs.writeFileSync(svgPath, svg);
-  fs.writeFileSync(pngPath, svgToPng(svg));
-  return { svg, svgPath, pngPath };
+  const png = svgToPng(svg);
+  const finalName = taggedName(name, options.tag ?? figureTag);
+  const svgPath = path.join(dir, `${finalName}.svg`);
+  const pngPath = path.join(dir, `${finalName}.png`);
+  writeFileAtomic(svgPath, svg);
+  writeFileAtomic(pngPath, png);
+  return { name: finalName, svg, png, svgPath, pngPath, ...svgSize(svg) };
 }
 
 /**

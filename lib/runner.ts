@@ -4,7 +4,9 @@
  * Killing it loses at most the cells in flight; rerunning skips finished cells.
  */
 import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { initBackend } from './backend';
 import { CellConfig, cellKey, defaultDataDir, readResult, resultPath, ResultRow, runCell } from './experiment';
 import { bar, eta, formatDuration, StatusLine } from './progress';
@@ -20,6 +22,14 @@ export interface RunOptions {
   progress?: boolean;
   /** Where progress goes (default stderr; notebooks use stdout, which Jupyter does not paint as an error). */
   stream?: NodeJS.WriteStream;
+  /**
+   * The command that resumes this sweep (the CLI's). When given, Ctrl-C (SIGINT) or SIGTERM
+   * stops the workers and prints how many cells are saved and this command, then exits
+   * (130 / 143); cells then run in worker processes even when one is left, so the signal is
+   * handled at once. With `workers: 1` they run in this process, where a signal cannot
+   * interrupt a running cell: there the command is printed at the start instead.
+   */
+  resumeCommand?: string;
 }
 
 export function cellLabel(c: CellConfig): string {
@@ -48,6 +58,12 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
   const show = options.progress ?? true;
   if (show) status.log(`${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run`);
   const workers = Math.max(1, Math.min(options.workers ?? os.cpus().length, pending.length));
+  const inProcess = workers === 1 && (options.resumeCommand == null || options.workers === 1);
+  const children: ChildProcess[] = [];
+  const resumable = options.resumeCommand != null && pending.length > 0;
+  // In this process a running cell blocks the event loop, so a JS handler would only delay Ctrl-C: keep Node's default there.
+  const stopOnSignal = resumable && !inProcess ? interruptHandler(cells, options.profile, dataDir, options.resumeCommand!, children, status, pending.length) : null;
+  if (resumable && inProcess && show) status.log(`(Ctrl-C stops the sweep, keeping finished cells; resume with: ${options.resumeCommand})`);
   const start = Date.now();
   let finished = 0;
   const errors: string[] = [];
@@ -58,7 +74,7 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
     if (show) status.log(`[${finished}/${pending.length}] ${cellLabel(c)}: ${row ? describeRow(row) : `ERROR ${error?.split('\n')[0]}`}  · sweep ETA ${formatDuration(eta(el, finished / pending.length))}`);
   };
 
-  if (pending.length > 0 && workers === 1) {
+  if (pending.length > 0 && inProcess) {
     await initBackend();
     for (const c of pending) {
       try {
@@ -73,8 +89,9 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
       }
     }
   } else if (pending.length > 0) {
-    await runInWorkers(pending, workers, options.profile, dataDir, show ? status : null, onFinished, start);
+    await runInWorkers(pending, workers, options.profile, dataDir, show ? status : null, onFinished, start, children);
   }
+  stopOnSignal?.();
   status.done();
   if (errors.length) throw new Error(`${errors.length} cell(s) failed:\n${errors.join('\n')}`);
   return loadCellResults(cells, options.profile, dataDir).map((r, i) => {
@@ -91,6 +108,7 @@ function runInWorkers(
   status: StatusLine | null,
   onFinished: (c: CellConfig, row: ResultRow | null, error?: string) => void,
   start: number,
+  children: ChildProcess[] = [],
 ): Promise<void> {
   const queue = pending.slice();
   const state: { cell: CellConfig | null; text: string }[] = [];
@@ -109,6 +127,7 @@ function runInWorkers(
         env: { ...process.env, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: '1' },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
+      children.push(child);
       const next = () => {
         const cell = queue.shift() ?? null;
         state[w].cell = cell;
@@ -139,4 +158,32 @@ function runInWorkers(
       });
     }
   });
+}
+
+/**
+ * Ctrl-C / SIGTERM during a sweep: stop the workers (their cells in flight are lost; every
+ * finished cell is already on disk, written atomically), say what is saved and how to
+ * resume, exit. Returns the function that removes the handlers.
+ */
+function interruptHandler(cells: CellConfig[], profile: string, dataDir: string, resume: string, children: ChildProcess[], status: StatusLine, toRun: number): () => void {
+  const doneBefore = cells.length - toRun;
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const c of children) if (c.exitCode == null && c.signalCode == null) c.kill('SIGKILL');
+    status.done();
+    const saved = cells.filter((c) => fs.existsSync(resultPath(dataDir, profile, cellKey(c)))).length;
+    const abs = path.resolve(dataDir, 'results', profile);
+    const rel = path.relative(process.cwd(), abs);
+    const dir = rel && !rel.startsWith('..') ? rel : abs;
+    process.stderr.write(
+      `\n${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`}: ${saved} of ${cells.length} cells are saved in ${dir}/ ` +
+        `(${Math.max(0, saved - doneBefore)} finished in this run; cells in flight are lost). Resume with:\n  ${resume}\n`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
