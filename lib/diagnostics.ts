@@ -25,7 +25,10 @@ export interface Diagnostics {
   flags: Flag[];
   /** No flags at all. */
   healthy: boolean;
-  /** Chains whose trace is not finite: excluded from the mean, never averaged silently. */
+  /**
+   * Failed chains, excluded from the mean and never averaged silently: a trace that is not
+   * finite ('diverged'), or a finite blow-up ('exceedsHalfDim', 'spike').
+   */
   failedChains: number[];
   /** Per chain: z-score of (mean of 2nd half − mean of 1st half) of the draws, batch-means standard error. */
   settleZ: number[];
@@ -496,6 +499,10 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
       flags.push({ code: 'drifting', chain, message: `chain ${chain}: the loss trace still drifts (slope over the draws z = ${dz.toFixed(1)}, autocorrelation-corrected): add burn-in (numBurnin) or draws, or use a larger epsilon to equilibrate faster.` });
     }
   });
+  // A finite blow-up fails a chain like a non-finite one: its λ̂ is set by an excursion out
+  // of the basin (λ̂ beyond d/2, or one draw carrying a large share of it), not by the basin.
+  for (const f of flags) if ((f.code === 'exceedsHalfDim' || f.code === 'spike') && f.chain != null && !failedChains.includes(f.chain)) failedChains.push(f.chain);
+  failedChains.sort((a, b) => a - b);
   const ok = input.lossTraces.map((_, c) => c).filter((c) => !failedChains.includes(c));
   const usable = ok.map((c) => input.lossTraces[c]);
   const r = rhat(usable);

@@ -12,21 +12,25 @@ import * as path from 'path';
 import { repoPath } from './paths';
 import { backendName, tf } from './backend';
 import { disposeSplit, uploadSplit } from './batches';
-import { diagnose } from './diagnostics';
-import { estimateLlc, LlcOptions } from './llc';
-import { Architecture, labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from './models';
+import { diagnose, Diagnostics } from './diagnostics';
+import { estimateLlc, LlcOptions, resolveLlcSettings } from './llc';
+import { Architecture, labelSelector, LossKind, modelDef, numParams, parseArchitecture, parseLoss, taskLoss, weightsToTensors } from './models';
 import { deriveSeed } from './rng';
 import { configKey, readJson, readWeights, writeJsonAtomic, writeWeights } from './store';
-import { firstK, makeTask, makeTaskFrom, mnist1dData, Task, validateLabels } from './tasks';
-import { EpochRecord, Metrics, StopReason, trainModel, TrainOptions } from './train';
+import { firstK, makeTask, makeTaskFrom, mnist1dData, Selection, SELECTIONS, Task, validateLabels } from './tasks';
+import { EpochRecord, Metrics, resolveTrainSettings, StopReason, trainModel, TrainOptions } from './train';
 
 export const DATASETS = ['mnist', 'mnist1d'] as const;
 export type Dataset = (typeof DATASETS)[number];
 
-/** Bump when results computed by older code must not be reused. */
-export const RESULT_SCHEMA = 1;
+/**
+ * Bump when results computed by older code must not be reused.
+ * 2: keys hash the resolved config (every default filled in); loss and example selection
+ * are settings; rows carry MALA acceptance and Vehtari et al.'s diagnostics.
+ */
+export const RESULT_SCHEMA = 2;
 
-export interface TrainSettings extends Omit<TrainOptions, 'onEpoch' | 'onStep' | 'seed'> {}
+export interface TrainSettings extends Omit<TrainOptions, 'onEpoch' | 'onStep' | 'seed' | 'loss'> {}
 export interface SgldSettings extends Omit<LlcOptions, 'onStep' | 'seed' | 'thresholds'> {}
 
 export interface CellConfig {
@@ -39,8 +43,40 @@ export interface CellConfig {
   seed: number;
   numTrain: number;
   numTest: number;
+  /** The loss trained and sampled (models.ts LOSSES; default 'ce'). */
+  loss?: LossKind;
+  /** How the task's examples are chosen (tasks.ts SELECTIONS; default 'random'). */
+  selection?: Selection;
   train: TrainSettings;
   llc: SgldSettings;
+}
+
+/**
+ * A cell with every default filled in: what is hashed into its keys and saved with its
+ * result, so a changed default is a new cell and the saved config says exactly what ran.
+ */
+export interface ResolvedCell extends CellConfig {
+  loss: LossKind;
+  selection: Selection;
+  train: Required<TrainSettings>;
+  llc: Required<Omit<SgldSettings, 'onStep'>>;
+}
+
+/** Fill every default of a cell and validate it (errors name the bad value and the valid ones; unknown keys are errors). */
+export function resolveCell(cell: CellConfig): ResolvedCell {
+  validateCell(cell);
+  const loss = parseLoss(cell.loss ?? 'ce');
+  const selection = cell.selection ?? 'random';
+  if (!(SELECTIONS as readonly string[]).includes(selection)) throw new Error(`unknown selection '${selection}'; valid: ${SELECTIONS.join(', ')}`);
+  const known = new Set(['dataset', 'architecture', 'order', 'k', 'seed', 'numTrain', 'numTest', 'loss', 'selection', 'train', 'llc']);
+  const unknown = Object.keys(cell).filter((k) => !known.has(k));
+  if (unknown.length) throw new Error(`cell: unknown setting ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${[...known].join(', ')}`);
+  if ('seed' in (cell.train ?? {}) || 'loss' in (cell.train ?? {})) throw new Error("cell.train must not hold 'seed' or 'loss' (they are the cell's own settings)");
+  if ('seed' in (cell.llc ?? {})) throw new Error("cell.llc must not hold 'seed' (it is the cell's own setting)");
+  const { seed: _ts, loss: _tl, ...train } = resolveTrainSettings(cell.train ?? {});
+  const { seed: _ls, nbeta, ...llc } = resolveLlcSettings({ ...cell.llc, seed: 0 }, cell.numTrain);
+  // nβ stays as given ('auto' = n / log n, resolved per n in the result row).
+  return { ...cell, order: cell.order.slice(), loss, selection, train, llc: { ...llc, nbeta: cell.llc?.nbeta ?? 'auto' } } as ResolvedCell;
 }
 
 export interface TrainedModel {
@@ -58,7 +94,7 @@ export interface ResultRow {
   key: string;
   trainKey: string;
   schema: number;
-  config: CellConfig;
+  config: ResolvedCell;
   dataset: Dataset;
   architecture: Architecture;
   order: string;
@@ -73,18 +109,32 @@ export interface ResultRow {
   testAccuracy: number;
   epochs: number;
   stoppedBecause: StopReason;
+  /** Mean λ̂ over the chains that did not fail (diagnostics.ts failedChains); NaN if all failed. */
   llcMean: number;
+  /** sd of λ̂ over those chains (NaN with fewer than 2). */
   llcStd: number;
+  /** Monte-Carlo standard error of llcMean: report λ̂ ± llcMcse. */
+  llcMcse: number;
   llcPerChain: number[];
+  failedChains: number[];
+  /** Why no chain counted ('diverged', 'exceedsHalfDim', 'spike', joined by +), or null. */
+  failReason: string | null;
+  /** Mean MALA acceptance of each chain's moves (sgld.ts). */
+  acceptancePerChain: number[];
+  /** Per chain, the acceptance of the move into every kept draw, rounded to 3 decimals. */
+  acceptanceTraces: (number | null)[][];
   initLoss: number;
   nbeta: number;
   /** Diagnostic flag codes (see diagnostics.ts) and their messages. */
   flags: string[];
   flagMessages: string[];
-  /** No finite λ̂ (every chain diverged). */
+  /** No λ̂: every chain failed (diverged or blew up). */
   failed: boolean;
   healthy: boolean;
   rhat: number;
+  /** Rank-normalised split-R̂ and bulk ESS (Vehtari et al. 2021). */
+  rhatRank: number;
+  essBulk: number;
   lossTraces: number[][];
   backend: string;
   trainSeconds: number;
@@ -98,8 +148,29 @@ export interface ResultRow {
  * resampling (λ̂ itself, and which chains diverged, do not change).
  */
 export function withCurrentDiagnostics(row: ResultRow): ResultRow {
-  const d = diagnose({ llcPerChain: row.llcPerChain, lossTraces: row.lossTraces, numParams: row.numParams, nbeta: row.nbeta, initLoss: row.initLoss });
-  return { ...row, flags: d.flags.map((f) => f.code), flagMessages: d.flags.map((f) => f.message), healthy: d.healthy, rhat: d.rhat };
+  const d = diagnose({ llcPerChain: row.llcPerChain, lossTraces: row.lossTraces, numParams: row.numParams, nbeta: row.nbeta, initLoss: row.initLoss, acceptance: row.acceptancePerChain });
+  return { ...row, ...diagnosticFields(d, row.llcPerChain) };
+}
+
+/** The row fields that follow from the diagnostics: flags, which chains count, λ̂ ± MCSE over them. */
+function diagnosticFields(d: Diagnostics, llcPerChain: number[]) {
+  const ok = llcPerChain.filter((_, c) => !d.failedChains.includes(c));
+  const llcMean = ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  const failedFlags = d.flags.filter((f) => f.chain != null && d.failedChains.includes(f.chain) && ['diverged', 'exceedsHalfDim', 'spike'].includes(f.code));
+  return {
+    flags: d.flags.map((f) => f.code),
+    flagMessages: d.flags.map((f) => f.message),
+    healthy: d.healthy,
+    failed: !Number.isFinite(llcMean),
+    failReason: Number.isFinite(llcMean) ? null : [...new Set(failedFlags.map((f) => f.code))].join('+') || 'diverged',
+    failedChains: d.failedChains,
+    llcMean,
+    llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN,
+    llcMcse: d.mcse,
+    rhat: d.rhat,
+    rhatRank: d.rhatRank,
+    essBulk: d.essBulk,
+  };
 }
 
 /** Read a result file (null if there is none), with current diagnostics. */
@@ -123,21 +194,30 @@ export function validateCell(cell: CellConfig): CellConfig {
   return cell;
 }
 
-/** The part of a cell that determines the trained model. */
+/** The part of a (resolved) cell that determines the trained model. */
 export function trainConfig(cell: CellConfig) {
+  const r = resolveCell(cell);
   return {
     schema: RESULT_SCHEMA,
-    dataset: cell.dataset,
-    architecture: cell.architecture,
-    labels: firstK(cell.k, cell.order),
-    seed: cell.seed,
-    numTrain: cell.numTrain,
-    numTest: cell.numTest,
-    train: cell.train,
+    dataset: r.dataset,
+    architecture: r.architecture,
+    labels: firstK(r.k, r.order),
+    seed: r.seed,
+    numTrain: r.numTrain,
+    numTest: r.numTest,
+    loss: r.loss,
+    selection: r.selection,
+    train: r.train,
   };
 }
 
-export const cellKey = (cell: CellConfig): string => configKey({ schema: RESULT_SCHEMA, ...cell });
+/**
+ * Keys hash the resolved cell, not the backend: a cell's numbers are reproducible on one
+ * backend and agree across backends within the Monte-Carlo error (float32 rounding differs,
+ * and a chain amplifies it), so results computed on tensorflow are read, not recomputed, on a
+ * machine that has only wasm. The backend that computed a row is stored in it.
+ */
+export const cellKey = (cell: CellConfig): string => configKey({ schema: RESULT_SCHEMA, ...resolveCell(cell) });
 export const trainKey = (cell: CellConfig): string => configKey(trainConfig(cell));
 
 export interface RunCellOptions {
@@ -158,7 +238,7 @@ export const resultPath = (dataDir: string, profile: string, key: string) => pat
 const modelPaths = (dataDir: string, key: string) => ({ json: path.join(dataDir, 'models', `${key}.json`), bin: path.join(dataDir, 'models', `${key}.bin`) });
 
 export function taskForCell(cell: CellConfig): Task {
-  const options = { labels: firstK(cell.k, cell.order), numTrain: cell.numTrain, numTest: cell.numTest, seed: cell.seed };
+  const options = { labels: firstK(cell.k, cell.order), numTrain: cell.numTrain, numTest: cell.numTest, seed: cell.seed, selection: cell.selection ?? 'random' };
   return cell.dataset === 'mnist1d' ? makeTaskFrom(mnist1dData(), options) : makeTask(options);
 }
 
@@ -170,8 +250,10 @@ export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptio
   const def = modelDef(cell.architecture, cell.dataset);
   const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
   if (meta) return { ...meta, weights: readWeights(files.bin, def.params.map((p) => p.shape.reduce((a, b) => a * b, 1))) };
+  const resolved = resolveCell(cell);
   const r = trainModel(def, task, {
-    ...cell.train,
+    ...resolved.train,
+    loss: resolved.loss,
     seed: deriveSeed(cell.seed, 'train'),
     onStep: (s, total) => options.onProgress?.('train', s, total),
   });
@@ -184,7 +266,7 @@ export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptio
 
 /** Run (or load) one cell and write its result row atomically. */
 export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
-  validateCell(cell);
+  const resolved = resolveCell(cell);
   const dataDir = options.dataDir ?? defaultDataDir();
   const key = cellKey(cell);
   const file = resultPath(dataDir, options.profile, key);
@@ -198,8 +280,8 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
   const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const wStar = weightsToTensors(def, model.weights);
   try {
-    const est = estimateLlc(taskLoss(def, selector), wStar, split, {
-      ...cell.llc,
+    const est = estimateLlc(taskLoss(def, selector, resolved.loss), wStar, split, {
+      ...resolved.llc,
       seed: deriveSeed(cell.seed, 'llc'),
       onStep: (s, total) => options.onProgress?.('llc', s, total),
     });
@@ -207,7 +289,7 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
       key,
       trainKey: model.trainKey,
       schema: RESULT_SCHEMA,
-      config: cell,
+      config: resolved,
       dataset: cell.dataset,
       architecture: cell.architecture,
       order: cell.order.join(''),
@@ -222,16 +304,12 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
       testAccuracy: model.test.accuracy,
       epochs: model.history.length,
       stoppedBecause: model.stoppedBecause,
-      llcMean: est.llcMean,
-      llcStd: est.llcStd,
       llcPerChain: est.llcPerChain,
+      acceptancePerChain: est.acceptancePerChain,
+      acceptanceTraces: est.acceptanceTraces.map((t) => t.map((a) => (Number.isFinite(a) ? Math.round(a * 1000) / 1000 : null))),
       initLoss: est.initLoss,
       nbeta: est.settings.nbeta,
-      flags: est.diagnostics.flags.map((f) => f.code),
-      flagMessages: est.diagnostics.flags.map((f) => f.message),
-      failed: !Number.isFinite(est.llcMean),
-      healthy: est.diagnostics.healthy,
-      rhat: est.diagnostics.rhat,
+      ...diagnosticFields(est.diagnostics, est.llcPerChain),
       lossTraces: est.lossTraces,
       backend: est.backend,
       trainSeconds: model.seconds,

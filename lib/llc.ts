@@ -77,8 +77,10 @@ export const WRITEUP_LLC: LlcOptions = {
 export interface LlcResult {
   /** Mean of λ̂ over chains that did not fail. */
   llcMean: number;
-  /** Standard deviation of λ̂ over those chains (n − 1; 0 with one chain). */
+  /** Standard deviation of λ̂ over those chains (n − 1; NaN with one chain). */
   llcStd: number;
+  /** Monte-Carlo standard error of llcMean (diagnostics.ts mcseOfMean; with one chain, its autocorrelation-corrected error): report λ̂ ± this. */
+  llcMcse: number;
   llcPerChain: number[];
   /** Minibatch loss at every kept draw, per chain. */
   lossTraces: number[][];
@@ -109,6 +111,8 @@ export function llcFromLosses(losses: ArrayLike<number>, initLoss: number, nbeta
 export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings {
   const { onStep: _s, thresholds: _t, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const unknown = Object.keys(given).filter((k) => !(k in LLC_DEFAULTS));
+  if (unknown.length) throw new Error(`llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`);
   const s = { ...LLC_DEFAULTS, ...given };
   const positive = (name: string, v: number, integer = false) => {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
@@ -370,6 +374,6 @@ export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSp
   const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta, initLoss, acceptance: acceptancePerChain }, options.thresholds);
   const ok = llcPerChain.filter((_, c) => !diagnostics.failedChains.includes(c));
   const llcMean = ok.length ? mean(ok) : NaN;
-  const llcStd = ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : 0;
-  return { llcMean, llcStd, llcPerChain, lossTraces, acceptancePerChain, acceptanceTraces, initLoss, numParams, settings: s, backend: backendName(), seconds: (Date.now() - start) / 1000, diagnostics };
+  const llcStd = ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN;
+  return { llcMean, llcStd, llcMcse: diagnostics.mcse, llcPerChain, lossTraces, acceptancePerChain, acceptanceTraces, initLoss, numParams, settings: s, backend: backendName(), seconds: (Date.now() - start) / 1000, diagnostics };
 }

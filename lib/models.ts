@@ -147,8 +147,32 @@ export function labelPositions(y: ArrayLike<number>, labels: readonly number[]):
  * Mean cross-entropy over the task's logits only (the write-up's masked loss):
  * L(w; x, y) = −(1/B) Σ log softmax(f_w(x)·S)[y], y = position of the digit in `labels`.
  */
-export function maskedCrossEntropy(logits: tf.Tensor2D, selector: tf.Tensor2D, yPos: tf.Tensor1D): tf.Scalar {
-  return crossEntropy(tf.matMul(logits, selector) as tf.Tensor2D, yPos);
+export function maskedCrossEntropy(logits: tf.Tensor2D, selector: tf.Tensor2D, yPos: tf.Tensor1D, loss: LossKind = 'ce'): tf.Scalar {
+  return taskLossOfLogits(tf.matMul(logits, selector) as tf.Tensor2D, yPos, loss);
+}
+
+export const LOSSES = ['ce', 'writeup'] as const;
+/**
+ * 'ce': the cross-entropy −log softmax(z)_y. 'writeup': the write-up's code,
+ * −log(softmax(z)_y + 1e-6): each example's loss is capped at −log 1e-6 ≈ 13.8 and the
+ * gradient of a confidently wrong example shrinks by p/(p + 1e-6), a built-in clipping.
+ */
+export type LossKind = (typeof LOSSES)[number];
+
+export function parseLoss(value: string): LossKind {
+  if (!(LOSSES as readonly string[]).includes(value)) throw new Error(`unknown loss '${value}'; valid: ${LOSSES.join(', ')}`);
+  return value as LossKind;
+}
+
+/** The write-up's −mean log(softmax(z)_y + 1e-6) of logits [B, k] against class positions y [B]. */
+export function writeupCrossEntropy(taskLogits: tf.Tensor2D, yPos: tf.Tensor1D): tf.Scalar {
+  const p = tf.sum(tf.mul(tf.softmax(taskLogits), tf.oneHot(yPos, taskLogits.shape[1])), 1);
+  return tf.neg(tf.mean(tf.log(tf.add(p, 1e-6)))) as tf.Scalar;
+}
+
+/** The mean loss of task logits [B, k] against class positions y [B]. */
+export function taskLossOfLogits(taskLogits: tf.Tensor2D, yPos: tf.Tensor1D, loss: LossKind = 'ce'): tf.Scalar {
+  return loss === 'writeup' ? writeupCrossEntropy(taskLogits, yPos) : crossEntropy(taskLogits, yPos);
 }
 
 /** Mean cross-entropy of logits [B, k] against class positions y [B]. */
@@ -166,7 +190,7 @@ export function countCorrect(taskLogits: tf.Tensor2D, yPos: tf.Tensor1D): tf.Sca
 /** A loss as a pure function of (weights, batch): what the trainer and the SGLD estimator share. */
 export type LossFn = (weights: tf.Tensor[], x: tf.Tensor, y: tf.Tensor) => tf.Scalar;
 
-/** The masked cross-entropy loss of a model on a task's labels. */
-export function taskLoss(def: ModelDef, selector: tf.Tensor2D): LossFn {
-  return (weights, x, y) => maskedCrossEntropy(def.forward(weights, x), selector, y as tf.Tensor1D);
+/** The masked loss of a model on a task's labels. */
+export function taskLoss(def: ModelDef, selector: tf.Tensor2D, loss: LossKind = 'ce'): LossFn {
+  return (weights, x, y) => maskedCrossEntropy(def.forward(weights, x), selector, y as tf.Tensor1D, loss);
 }

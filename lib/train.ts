@@ -10,7 +10,7 @@
  */
 import { tf } from './backend';
 import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from './batches';
-import { countCorrect, crossEntropy, initWeights, labelSelector, ModelDef } from './models';
+import { countCorrect, initWeights, labelSelector, LossKind, ModelDef, parseLoss, taskLossOfLogits } from './models';
 import { flatten, splitHost, unflatten } from './params';
 import { deriveSeed, makeRng, shuffled } from './rng';
 import { Task } from './tasks';
@@ -32,6 +32,10 @@ export interface TrainOptions {
   targetLoss?: number;
   /** Batch size for evaluation passes (default 1024). */
   evalBatchSize?: number;
+  /** Stop early on a plateau or below targetLoss (default true); false trains exactly `epochs`, as the write-up's code does. */
+  earlyStop?: boolean;
+  /** The training loss (models.ts LOSSES; default 'ce'). */
+  loss?: LossKind;
   /** Called after every epoch. */
   onEpoch?: (record: EpochRecord, total: number) => void;
   /** Called after every step (progress bars). */
@@ -47,7 +51,12 @@ export const TRAIN_DEFAULTS = {
   patience: 3,
   targetLoss: 1e-4,
   evalBatchSize: 1024,
-} as const;
+  earlyStop: true,
+  loss: 'ce' as LossKind,
+};
+
+/** Every training setting, resolved (what is hashed and saved with a model). */
+export type TrainSettingsResolved = typeof TRAIN_DEFAULTS;
 
 export type StopReason = 'plateau' | 'targetLoss' | 'maxEpochs';
 
@@ -79,11 +88,11 @@ export interface TrainResult {
   /** Test set at w*. */
   test: Metrics;
   seconds: number;
-  settings: Required<Omit<TrainOptions, 'onEpoch' | 'onStep'>>;
+  settings: TrainSettingsResolved;
 }
 
 /** Mean loss and accuracy of weights on a split, in blocks (one read-back). */
-export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024): Metrics {
+export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
   const totals = tf.tidy(() => {
     let lossSum: tf.Tensor = tf.scalar(0);
     let correct: tf.Tensor = tf.scalar(0);
@@ -91,7 +100,7 @@ export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit
       const x = tf.slice(split.x, s, e - s);
       const y = tf.slice(split.y, s, e - s) as tf.Tensor1D;
       const taskLogits = tf.matMul(def.forward(weights, x), selector) as tf.Tensor2D;
-      lossSum = tf.add(lossSum, tf.mul(crossEntropy(taskLogits, y), e - s));
+      lossSum = tf.add(lossSum, tf.mul(taskLossOfLogits(taskLogits, y, loss), e - s));
       correct = tf.add(correct, countCorrect(taskLogits, y));
     }
     return tf.stack([lossSum, correct]);
@@ -119,19 +128,19 @@ export function paramShapes(def: ModelDef): number[][] {
  * returns the batch's mean loss and number of correct predictions (scalars the caller
  * disposes; they stay on the backend so that nothing is read back per step).
  */
-export function adamStep(def: ModelDef, theta: tf.Variable, optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array): { loss: tf.Scalar; correct: tf.Scalar } {
+export function adamStep(def: ModelDef, theta: tf.Variable, optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array, loss: LossKind = 'ce'): { loss: tf.Scalar; correct: tf.Scalar } {
   let correct: tf.Scalar | null = null; // kept out of minimize's tidy
   const shapes = paramShapes(def);
-  const loss = tf.tidy(() => {
+  const value = tf.tidy(() => {
     const { x, y: yb } = gatherBatch(split, idx);
     const y = yb as tf.Tensor1D;
     return optimizer.minimize(() => {
       const taskLogits = tf.matMul(def.forward(unflatten(theta, shapes), x), selector) as tf.Tensor2D;
       correct = tf.keep(countCorrect(taskLogits, y));
-      return crossEntropy(taskLogits, y);
+      return taskLossOfLogits(taskLogits, y, loss);
     }, true, [theta]) as tf.Scalar;
   });
-  return { loss, correct: correct! };
+  return { loss: value, correct: correct! };
 }
 
 /** A flat θ variable holding typed-array weights (seeded init or trained w*). */
@@ -143,10 +152,10 @@ export function thetaVariable(weights: Float32Array[]): tf.Variable {
 }
 
 /** evaluate() at a flat θ. */
-export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024): Metrics {
+export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
   const weights = tf.tidy(() => unflatten(theta, paramShapes(def)));
   try {
-    return evaluate(def, weights, split, selector, batchSize);
+    return evaluate(def, weights, split, selector, batchSize, loss);
   } finally {
     tf.dispose(weights);
   }
@@ -154,11 +163,7 @@ export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSpli
 
 /** Train a model on a task from seeded initial weights; returns w* and the history. */
 export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}): TrainResult {
-  const settings = { ...TRAIN_DEFAULTS, ...stripCallbacks(options) };
-  checkPositive('epochs', settings.epochs, true);
-  checkPositive('batchSize', settings.batchSize, true);
-  checkPositive('learningRate', settings.learningRate, false);
-  checkPositive('patience', settings.patience, true);
+  const settings = resolveTrainSettings(options);
   const start = Date.now();
   const selector = labelSelector(task.labels, def.numOutputs);
   const train = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
@@ -183,7 +188,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       let lossSum = tf.scalar(0);
       let correct = tf.scalar(0);
       for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
-        const step = adamStep(def, theta, optimizer, selector, train, Int32Array.from(perm.slice(s, e)));
+        const step = adamStep(def, theta, optimizer, selector, train, Int32Array.from(perm.slice(s, e)), settings.loss);
         const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(step.loss, e - s)), tf.add(correct, step.correct)]);
         tf.dispose([step.loss, step.correct, lossSum, correct]);
         lossSum = l as tf.Scalar;
@@ -194,11 +199,12 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       const trainAccuracy = correct.dataSync()[0] / task.numTrain;
       lossSum.dispose();
       correct.dispose();
-      const t = evaluateTheta(def, theta, test, selector, settings.evalBatchSize);
+      const t = evaluateTheta(def, theta, test, selector, settings.evalBatchSize, settings.loss);
       const record: EpochRecord = { epoch, trainLoss, trainAccuracy, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (Date.now() - t0) / 1000 };
       history.push(record);
       options.onEpoch?.(record, settings.epochs);
       if (!Number.isFinite(trainLoss)) throw new Error(`train: loss became ${trainLoss} at epoch ${epoch}; lower learningRate (now ${settings.learningRate})`);
+      if (!settings.earlyStop) continue;
       if (trainLoss < settings.targetLoss) {
         stoppedBecause = 'targetLoss';
         break;
@@ -215,8 +221,8 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       history,
       stoppedBecause,
       epochs: history.length,
-      train: evaluateTheta(def, theta, train, selector, settings.evalBatchSize),
-      test: evaluateTheta(def, theta, test, selector, settings.evalBatchSize),
+      train: evaluateTheta(def, theta, train, selector, settings.evalBatchSize, settings.loss),
+      test: evaluateTheta(def, theta, test, selector, settings.evalBatchSize, settings.loss),
       seconds: (Date.now() - start) / 1000,
       settings,
     };
@@ -229,7 +235,24 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
   }
 }
 
-function stripCallbacks(options: TrainOptions): Omit<TrainOptions, 'onEpoch' | 'onStep'> {
+/**
+ * Every training setting with its default filled in, validated (errors name the bad value);
+ * an unknown key is an error, so a misspelt setting cannot silently fall back to its default.
+ */
+export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolved {
   const { onEpoch: _e, onStep: _s, ...rest } = options;
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const unknown = Object.keys(given).filter((k) => !(k in TRAIN_DEFAULTS));
+  if (unknown.length) throw new Error(`train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`);
+  const s = { ...TRAIN_DEFAULTS, ...given } as TrainSettingsResolved;
+  checkPositive('epochs', s.epochs, true);
+  checkPositive('batchSize', s.batchSize, true);
+  checkPositive('learningRate', s.learningRate, false);
+  checkPositive('patience', s.patience, true);
+  checkPositive('evalBatchSize', s.evalBatchSize, true);
+  if (!(s.tolerance >= 0) || !Number.isFinite(s.tolerance)) throw new Error(`train: tolerance must be a number ≥ 0, got ${s.tolerance}`);
+  if (!(s.targetLoss >= 0)) throw new Error(`train: targetLoss must be a number ≥ 0, got ${s.targetLoss}`);
+  if (typeof s.earlyStop !== 'boolean') throw new Error(`train: earlyStop must be true or false, got ${s.earlyStop}`);
+  parseLoss(s.loss);
+  return s;
 }
