@@ -7,7 +7,7 @@
 import { configKey } from './store';
 import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from './experiment';
 import { Architecture, ARCHITECTURES, parseArchitecture } from './models';
-import { getProfile, parseShard, parseSweep, Profile, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
+import { getProfile, parseShard, parseSweep, Profile, PROFILE_NAMES, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
 
 /** SGLD settings the command line can override (cell.llc). */
 export interface SgldOverrides {
@@ -51,7 +51,7 @@ export interface CliOptions {
   train: TrainOverrides;
 }
 
-export const USAGE = `usage: reproduce [--profile quick|full|tiny] [--sweep ${SWEEPS.join('|')}] [--dataset mnist|mnist1d]
+export const USAGE = `usage: reproduce [--profile ${PROFILE_NAMES.join('|')}] [--sweep ${SWEEPS.join('|')}] [--dataset mnist|mnist1d]
                  [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
                  [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--epochs N] [--lr X] [--train-batch-size N]
                  [--epsilon X] [--gamma X] [--nbeta X|auto] [--chains N] [--draws N] [--burnin N] [--batch-size N]
@@ -161,7 +161,7 @@ interface FlagSpec {
 const profileDefault = (what: string, get: (p: Profile) => unknown) => () => `the profile's ${what} (${perProfile(get)})`;
 
 export const FLAGS: FlagSpec[] = [
-  { name: '--profile', arg: 'NAME', help: `scale of the sweep: ${Object.keys(PROFILES).join(', ')} (full = the write-up's settings)`, def: () => 'quick', apply: (o, v) => (o.profile = getProfile(v())) },
+  { name: '--profile', arg: 'NAME', help: `scale of the sweep: ${PROFILE_NAMES.join(', ')} (full = the write-up's settings)`, def: () => 'quick', apply: (o, v) => (o.profile = getProfile(v())) },
   { name: '--sweep', arg: 'NAME', help: `which sweep: ${SWEEPS.join(', ')}`, def: () => 'writeup', apply: (o, v) => (o.sweep = parseSweep(v())) },
   {
     name: '--dataset', arg: 'NAME', help: `data set: ${DATASETS.join(', ')}`, def: () => 'mnist',
@@ -231,7 +231,7 @@ export function helpText(): string {
     '',
     'SGLD and training overrides change every selected cell (a new result file each; the profile\'s cached results are kept),',
     'and the figures of such a run are named <profile>-<figure>-<settings tag>, never overwriting the profile\'s own.',
-    'Profiles: quick (default, ~5 min on 2 cores), full (the write-up, ~1.8 h), tiny (seconds, for tests).',
+    'Profiles: quick (default, ~5 min on 2 cores), full (the write-up, ~1.8 h), tiny (seconds, for tests); see the README for the others.',
   ].join('\n');
 }
 

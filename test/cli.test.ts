@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { cellsTag, eachFlag, FLAGS, helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli';
 import { REPO_ROOT } from '../lib/paths';
-import { getProfile, sweepCells } from '../lib/sweeps';
+import { getProfile, PROFILES, sweepCells } from '../lib/sweeps';
 import { resumeCommand } from '../scripts/reproduce';
 
 const repo = REPO_ROOT;
@@ -53,7 +53,9 @@ test('--help lists every flag with a description and its default', () => {
     if (f.name !== '--help') assert.match(line, /\[default: .+\]/, `${f.name} shows no default`);
   }
   // profile-dependent defaults are given per profile
-  assert.match(text, /--draws N .*\[default: the profile's draws \(tiny 20, full 2000, quick 500\)\]/);
+  const draws = Object.values(PROFILES).map((p) => `${p.name} ${p.llc.numDraws}`).join(', ');
+  assert.ok(text.includes(`[default: the profile's draws (${draws})]`), `--draws default per profile (${draws}) missing`);
+  assert.match(draws, /quick 500/);
   assert.equal(parseArgs(['--help']).help, true);
   assert.equal(parseArgs(['--k', '2', '-h', '--bogus']).help, true);
   const r = cli(['--help']);
