@@ -1,6 +1,6 @@
 /**
- * Compute backend selection. Preference: tfjs-node (native TensorFlow, when the
- * user has installed it) → wasm (SIMD, single thread) → cpu (pure JS, slow).
+ * Compute backend selection. Preference: tfjs-node (native TensorFlow; `npm ci` installs it,
+ * scripts/install-native.ts) → wasm (SIMD, single thread) → cpu (pure JS, slow).
  * Force one with `initBackend({ backend })` or the env var LLC_BACKEND.
  *
  * There is exactly one copy of tfjs-core in the tree; everything imports `tf` from here.
@@ -28,12 +28,19 @@ export interface BackendOptions {
 
 let chosen: BackendName | null = null;
 
+/** Why the native backend could not be loaded (null when it loads or was not tried). */
+let nativeError: string | null = null;
+
 /** Whether @tensorflow/tfjs-node can be loaded here (it registers the 'tensorflow' backend). */
 export function nativeAvailable(): boolean {
   try {
+    // TensorFlow's C++ INFO/WARNING lines (CPU features, oneDNN) on every start are noise here;
+    // errors still print. Read by TensorFlow when the library loads; a user's setting wins.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     require('@tensorflow/tfjs-node');
     return true;
-  } catch {
+  } catch (e) {
+    nativeError = (e as Error).message.split('\n')[0];
     return false;
   }
 }
@@ -75,7 +82,10 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     chosen = name;
     if (options.log ?? true) {
       const simd = name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';
-      console.error(`[llc] tfjs backend: ${name}${simd}`);
+      const threads = name === 'tensorflow' ? ` (${process.env.TF_NUM_INTRAOP_THREADS ?? 'default'} intra-op threads)` : '';
+      // Said once, when the native engine was wanted but is missing: why, and how to get it.
+      const why = requested == null && name !== 'tensorflow' ? `; native TensorFlow is not available (${nativeError ?? 'not installed'}): run \`npm run setup:native\` for a 2–5× faster engine` : '';
+      console.error(`[llc] tfjs backend: ${name}${simd}${threads}${why}`);
     }
     return name;
   }

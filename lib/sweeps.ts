@@ -10,7 +10,8 @@
 import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
 import { Architecture, ARCHITECTURES, LossKind } from './models';
 import { DEFAULT_ORDER, randomOrder, Selection } from './tasks';
-import { WRITEUP_LLC } from './llc';
+import { calibrationPath, readCalibration } from './calibration';
+import { defaultNbeta, WRITEUP_LLC } from './llc';
 
 export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
 export type SweepName = (typeof SWEEPS)[number];
@@ -23,6 +24,8 @@ export interface Profile {
   ks: number[];
   train: TrainSettings;
   llc: SgldSettings;
+  /** Per-architecture overrides of `llc` (the calibrated profile's ε). */
+  llcByArchitecture?: Partial<Record<Architecture, SgldSettings>>;
   /** The loss (default 'ce') and the example selection (default 'random') of every cell. */
   loss?: LossKind;
   selection?: Selection;
@@ -32,7 +35,7 @@ export interface Profile {
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
   /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
-  mnist1d: { numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings };
+  mnist1d: { numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings; llcByArchitecture?: Partial<Record<Architecture, SgldSettings>> };
 }
 
 /** |{0,1}| in MNIST-1D's default training / test split (checked by test/sweeps). */
@@ -104,9 +107,41 @@ PROFILES.original = {
   train: { ...PROFILES.full.train, earlyStop: false },
 };
 
+/** The profile names, including 'calibrated' (built from the saved calibration). */
+export const PROFILE_NAMES = [...Object.keys(PROFILES), 'calibrated'];
+
+/**
+ * `full`'s training and sweeps with the SGLD settings chosen by the calibration
+ * (lib/calibration.ts, saved under data/calibration/): ε per architecture, γ and nβ shared,
+ * the calibration's chains, draws and burn-in.
+ */
+export function calibratedProfile(dataDir?: string): Profile {
+  const fromFile = (dataset: Dataset) => {
+    const c = readCalibration(dataset, dataDir);
+    if (c == null) return null;
+    if (c.chosen == null) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`);
+    const { gamma, nbetaFactor, epsilon } = c.chosen;
+    const llc: SgldSettings = { gamma, nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain), numChains: c.options.numChains, numDraws: c.options.numDraws, numBurnin: c.options.numBurnin, stepsBetweenDraws: 1, batchSize: 256 };
+    const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<Record<Architecture, SgldSettings>>;
+    return { llc, byArch };
+  };
+  const mnist = fromFile('mnist');
+  if (mnist == null) throw new Error(`profile 'calibrated' needs a calibration: run \`npm run calibrate\` (writes ${calibrationPath('mnist', dataDir)})`);
+  const m1d = fromFile('mnist1d');
+  const full = PROFILES.full;
+  return {
+    ...full,
+    name: 'calibrated',
+    llc: mnist.llc,
+    llcByArchitecture: mnist.byArch,
+    mnist1d: m1d ? { ...full.mnist1d, llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize }, llcByArchitecture: m1d.byArch } : full.mnist1d,
+  };
+}
+
 export function getProfile(name: string): Profile {
+  if (name === 'calibrated') return calibratedProfile();
   const p = PROFILES[name];
-  if (!p) throw new Error(`unknown profile '${name}'; valid: ${Object.keys(PROFILES).join(', ')}`);
+  if (!p) throw new Error(`unknown profile '${name}'; valid: ${PROFILE_NAMES.join(', ')}`);
   return p;
 }
 
@@ -125,7 +160,8 @@ export interface SweepOptions {
 function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
   const d = dataset === 'mnist1d' ? p.mnist1d : p;
   const variant = { ...(p.loss ? { loss: p.loss } : {}), ...(p.selection ? { selection: p.selection } : {}) };
-  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, ...variant, train: { ...d.train }, llc: { ...d.llc }, ...extra };
+  const byArch = dataset === 'mnist1d' ? p.mnist1d.llcByArchitecture : p.llcByArchitecture;
+  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, ...variant, train: { ...d.train }, llc: { ...d.llc, ...byArch?.[architecture] }, ...extra };
 }
 
 /** The cells of a sweep at a profile, in a fixed order. */

@@ -1,9 +1,12 @@
-/** Shared test set-up: one backend per test process (wasm unless LLC_BACKEND says otherwise). */
+/**
+ * Shared test set-up: one backend per test process, the default one (native TensorFlow when
+ * installed, else wasm; LLC_BACKEND forces one), named once per test file in the output.
+ */
 import { initBackend, tf } from '../lib/backend';
 import { makeRng } from '../lib/rng';
 
 export async function setup(): Promise<typeof tf> {
-  await initBackend({ log: false });
+  await initBackend({ log: true });
   return tf;
 }
 

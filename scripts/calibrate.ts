@@ -1,0 +1,115 @@
+/**
+ * Calibrate the sampler for a dataset at a profile's n (lib/calibration.ts states the rule),
+ * save the choice to data/calibration/<dataset>.json (read by `--profile calibrated`) and
+ * print the grid. Every point is an ordinary cell under data/results/calibration-<dataset>/:
+ * cached, resumable, computed by the runner's workers.
+ *
+ *   npm run calibrate                          MNIST at the full profile's n (~1 h on 2 cores, native engine)
+ *   npm run calibrate -- --dataset mnist1d
+ *   npm run calibrate -- --workers 2 --ks 2,10 --epsilons 1e-6,1e-5,1e-4 --gammas 10,100
+ */
+import {
+  CALIBRATION_DEFAULTS,
+  CALIBRATION_RULE,
+  CalibrationOptions,
+  CalibrationResult,
+  chooseNbetaFactor,
+  chooseStage1,
+  stage1Cells,
+  stage2Cells,
+  toPoint,
+  writeCalibration,
+} from '../lib/calibration';
+import { eachFlag, positiveInt } from '../lib/cli';
+import { Dataset, DATASETS } from '../lib/experiment';
+import { markdownTable } from '../lib/report';
+import { runCells } from '../lib/runner';
+import { getProfile, sweepCells } from '../lib/sweeps';
+
+const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+  defaults: dataset mnist, profile full (its n and training), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
+  epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')}`;
+
+function numbers(flag: string, text: string): number[] {
+  const out = text.split(',').map(Number);
+  const bad = text.split(',').find((t, i) => !(out[i] > 0) || !Number.isFinite(out[i]));
+  if (bad != null) throw new Error(`${flag}: '${bad}' is not a positive number\n${USAGE}`);
+  return out;
+}
+
+async function main(): Promise<number> {
+  let dataset: Dataset = 'mnist';
+  let profileName = 'full';
+  let workers: number | undefined;
+  const options: CalibrationOptions = {};
+  try {
+    eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
+      switch (flag) {
+        case '--dataset': {
+          const d = value();
+          if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
+          dataset = d as Dataset;
+          break;
+        }
+        case '--profile': profileName = value(); break;
+        case '--workers': workers = positiveInt('--workers', value()); break;
+        case '--ks': options.ks = numbers('--ks', value()); break;
+        case '--epsilons': options.epsilons = numbers('--epsilons', value()); break;
+        case '--gammas': options.gammas = numbers('--gammas', value()); break;
+        case '--nbeta-factors': options.nbetaFactors = numbers('--nbeta-factors', value()); break;
+        case '--help': case '-h': throw new Error(USAGE);
+        default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
+      }
+    });
+  } catch (e) {
+    console.error((e as Error).message);
+    return (e as Error).message === USAGE ? 0 : 2;
+  }
+  const o = { ...CALIBRATION_DEFAULTS, ...options };
+  const profile = getProfile(profileName);
+  const base = sweepCells('writeup', profile, { dataset, ks: [o.ks[0]], seeds: [0], architectures: ['mlp'] })[0];
+  const folder = `calibration-${dataset}`;
+  const t0 = Date.now();
+  console.error(`calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`);
+
+  const cells1 = stage1Cells(base, o);
+  console.error(`stage 1: ε × γ at nβ = n/log n, ${cells1.length} points`);
+  const rows1 = await runCells(cells1, { profile: folder, workers });
+  let points = rows1.map((r) => toPoint(r, o));
+  const s1 = chooseStage1(points, o);
+  let chosen: CalibrationResult['chosen'] = null;
+  if (s1.gamma != null) {
+    const cells2 = stage2Cells(base, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
+    console.error(`stage 2: nβ factors at γ = ${s1.gamma}, ε ${JSON.stringify(s1.epsilon)}: ${cells2.length} points`);
+    const rows2 = await runCells(cells2, { profile: folder, workers });
+    points = points.concat(rows2.map((r) => toPoint(r, o)));
+    const factor = chooseNbetaFactor(points, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
+    if (factor != null) chosen = { gamma: s1.gamma, nbetaFactor: factor, epsilon: s1.epsilon };
+  }
+  const result: CalibrationResult = {
+    dataset,
+    profile: profileName,
+    numTrain: base.numTrain,
+    options: o,
+    rule: CALIBRATION_RULE,
+    chosen,
+    perGamma: s1.perGamma,
+    points,
+    seconds: (Date.now() - t0) / 1000,
+    finishedAt: new Date().toISOString(),
+  };
+  const file = writeCalibration(result);
+  console.log(markdownTable(points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' }))));
+  console.log(`\nper γ: ${s1.perGamma.map((g) => `γ=${g.gamma}: ${Object.entries(g.epsilon).map(([a, e]) => `${a} ε=${e ?? 'none'}`).join(', ')}`).join(' | ')}`);
+  console.log(chosen ? `chosen: γ = ${chosen.gamma}, nβ = ${chosen.nbetaFactor} × n/log n, ε ${Object.entries(chosen.epsilon).map(([a, e]) => `${a} ${e}`).join(', ')}` : 'no setting passed the rule (see the reasons above)');
+  console.log(`wrote ${file} (${(result.seconds / 60).toFixed(1)} min)`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+/** The calibration rule (lib/calibration.ts) on constructed search points, and the cells it runs. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, stage1Cells, stage2Cells } from '../lib/calibration';
+import { resolveCell } from '../lib/experiment';
+import { Architecture } from '../lib/models';
+import { PROFILES, sweepCells } from '../lib/sweeps';
+
+const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
+
+/** A grid where every point is healthy with λ̂ = 50·k, unless `edit` says otherwise. */
+function grid(edit: (p: CalibrationPoint) => Partial<CalibrationPoint> = () => ({})): CalibrationPoint[] {
+  const out: CalibrationPoint[] = [];
+  for (const architecture of ['mlp', 'cnn'] as Architecture[])
+    for (const gamma of o.gammas)
+      for (const epsilon of o.epsilons)
+        for (const nbetaFactor of [0.5, 1, 2])
+          for (const k of o.ks) {
+            const p: CalibrationPoint = { architecture, k, epsilon, gamma, nbetaFactor, llc: 50 * k, mcse: 2, minAcceptance: 0.95, rhatRank: 1.002, flags: [], healthy: true, reasons: [] };
+            out.push({ ...p, ...edit(p) });
+          }
+  return out;
+}
+
+test('ε*: the largest healthy step size whose λ̂ agrees with the next smaller one', () => {
+  assert.equal(chooseEpsilon(grid(), 'mlp', 10, o), 2e-4);
+  // 2e-4 blows up at k = 10: the next one down is chosen.
+  assert.equal(chooseEpsilon(grid((p) => (p.epsilon === 2e-4 && p.k === 10 ? { healthy: false } : {})), 'mlp', 10, o), 1e-4);
+  // 2e-4 is healthy but biased (λ̂ 20 MCSEs above 1e-4's): not flat in ε.
+  assert.equal(chooseEpsilon(grid((p) => (p.epsilon === 2e-4 ? { llc: 50 * p.k + 40 } : {})), 'mlp', 10, o), 1e-4);
+  // The smallest ε has nothing below it to be flat against: never chosen alone.
+  assert.equal(chooseEpsilon(grid((p) => (p.epsilon > 1e-5 ? { healthy: false } : {})), 'mlp', 10, o), null);
+});
+
+test('γ*: the smallest γ at which every architecture has an ε*, shared; ε may differ by architecture', () => {
+  const points = grid((p) => (p.architecture === 'cnn' && p.gamma === 10 ? { healthy: false } : p.architecture === 'cnn' && p.epsilon === 2e-4 ? { healthy: false } : {}));
+  const s = chooseStage1(points, o);
+  assert.equal(s.gamma, 100);
+  assert.deepEqual(s.epsilon, { mlp: 2e-4, cnn: 1e-4 });
+  assert.equal(s.perGamma.find((g) => g.gamma === 10)!.epsilon.cnn, null);
+  assert.equal(chooseStage1(grid(() => ({ healthy: false })), o).gamma, null);
+});
+
+test('nβ*: n/log n when healthy there, else the largest healthy factor below 1', () => {
+  const chosen = { gamma: 10, epsilon: { mlp: 2e-4, cnn: 2e-4 } };
+  assert.equal(chooseNbetaFactor(grid(), chosen, o), 1);
+  assert.equal(chooseNbetaFactor(grid((p) => (p.nbetaFactor >= 1 ? { healthy: false } : {})), chosen, o), 0.5);
+  assert.equal(chooseNbetaFactor(grid(() => ({ healthy: false })), chosen, o), null);
+});
+
+test('the search runs ordinary cells: stage 1 is ε × γ × architecture × k at nβ = n/log n with the calibration chains; stage 2 the other nβ factors', () => {
+  const base = sweepCells('writeup', PROFILES.tiny, { ks: [2], seeds: [0], architectures: ['mlp'] })[0];
+  const cells = stage1Cells(base, o);
+  assert.equal(cells.length, o.epsilons.length * o.gammas.length * 2 * o.ks.length);
+  for (const c of cells) {
+    assert.equal(c.llc.nbeta, 'auto');
+    assert.equal(c.llc.numChains, o.numChains);
+    assert.equal(c.llc.numBurnin, o.numBurnin);
+    resolveCell(c); // valid cells
+  }
+  const s2 = stage2Cells(base, { gamma: 100, epsilon: { mlp: 1e-4, cnn: 1e-5 } }, o);
+  assert.equal(s2.length, 2 * 2 * o.ks.length);
+  assert.ok(s2.every((c) => typeof c.llc.nbeta === 'number' && c.llc.gamma === 100));
+  assert.ok(s2.filter((c) => c.architecture === 'cnn').every((c) => c.llc.epsilon === 1e-5));
+});
