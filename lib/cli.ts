@@ -7,7 +7,8 @@
 import { configKey } from './store';
 import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from './experiment';
 import { Architecture, ARCHITECTURES, parseArchitecture } from './models';
-import { getProfile, parseShard, parseSweep, Profile, PROFILE_NAMES, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
+import * as sweeps from './sweeps';
+import { getProfile, parseShard, parseSweep, Profile, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
 
 /** SGLD settings the command line can override (cell.llc). */
 export interface SgldOverrides {
@@ -51,7 +52,12 @@ export interface CliOptions {
   train: TrainOverrides;
 }
 
-export const USAGE = `usage: reproduce [--profile ${PROFILE_NAMES.join('|')}] [--sweep ${SWEEPS.join('|')}] [--dataset mnist|mnist1d]
+/** Every profile name getProfile accepts (sweeps.PROFILE_NAMES where it exists: it adds profiles built at run time). */
+export function profileNames(): string[] {
+  return (sweeps as { PROFILE_NAMES?: string[] }).PROFILE_NAMES ?? Object.keys(PROFILES);
+}
+
+export const USAGE = `usage: reproduce [--profile ${profileNames().join('|')}] [--sweep ${SWEEPS.join('|')}] [--dataset mnist|mnist1d]
                  [--workers N] [--shard i/N] [--list] [--summary-only] [--data-dir DIR] [--figures-dir DIR]
                  [--arch mlp,cnn] [--k 2,3,...] [--seeds 0,1,...] [--epochs N] [--lr X] [--train-batch-size N]
                  [--epsilon X] [--gamma X] [--nbeta X|auto] [--chains N] [--draws N] [--burnin N] [--batch-size N]
@@ -161,7 +167,7 @@ interface FlagSpec {
 const profileDefault = (what: string, get: (p: Profile) => unknown) => () => `the profile's ${what} (${perProfile(get)})`;
 
 export const FLAGS: FlagSpec[] = [
-  { name: '--profile', arg: 'NAME', help: `scale of the sweep: ${PROFILE_NAMES.join(', ')} (full = the write-up's settings)`, def: () => 'quick', apply: (o, v) => (o.profile = getProfile(v())) },
+  { name: '--profile', arg: 'NAME', help: `scale of the sweep: ${profileNames().join(', ')} (full = the write-up's settings)`, def: () => 'quick', apply: (o, v) => (o.profile = getProfile(v())) },
   { name: '--sweep', arg: 'NAME', help: `which sweep: ${SWEEPS.join(', ')}`, def: () => 'writeup', apply: (o, v) => (o.sweep = parseSweep(v())) },
   {
     name: '--dataset', arg: 'NAME', help: `data set: ${DATASETS.join(', ')}`, def: () => 'mnist',
