@@ -5,7 +5,7 @@
 import { ResultRow } from './experiment';
 import { gapSpec, saveFigure, scalingCurveSpec, sensitivitySpec, shuffledSpec } from './plots';
 import { SweepName } from './sweeps';
-import { crossovers, fitByArchitecture, gapByK, summarize } from './summary';
+import { crossovers, droppedReasons, fitByArchitecture, gapByK, summarize } from './summary';
 import { meanCI } from './stats';
 
 /** One table cell: integers exact, other numbers to `digits` significant digits, lists comma-joined. */
@@ -38,11 +38,12 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
   const ds = rows[0].dataset === 'mnist1d' ? 'MNIST-1D: ' : '';
   const failed = rows.filter((r) => r.failed).length;
   const flagged = rows.filter((r) => r.flags.length > 0).length;
-  log(`${rows.length} cells; ${failed} failed (no finite λ̂), ${flagged} with diagnostic flags (kept in the means; see the 'flagged' column)`);
+  const dropped = droppedReasons(rows);
+  log(`${rows.length} cells; ${failed} failed and left out of every mean and fit${dropped ? ` (${dropped})` : ''}; ${flagged} with diagnostic flags (kept; see the 'flagged' column)`);
   if (sweep === 'writeup' || sweep === 'fullmnist') {
     const summary = summarize(rows);
     log('\nλ̂ by architecture and number of labels (mean, sd, 95 % CI over seeds):');
-    log(markdownTable(summary, ['architecture', 'k', 'mean', 'sd', 'count', 'ciLo', 'ciHi', 'failed', 'flagged', 'testAccuracy']));
+    log(markdownTable(summary, ['architecture', 'k', 'mean', 'sd', 'count', 'ciLo', 'ciHi', 'failed', 'flagged', 'dropped', 'testAccuracy']));
     if (sweep === 'writeup') {
       const fits = fitByArchitecture(rows);
       log('\nlinear fit λ̂ = intercept + slope·k:');
@@ -62,7 +63,7 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
     await save(shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`), 'shuffled-orders');
   } else if (sweep === 'sensitivity') {
     log('\nλ̂ over the ε × γ grid:');
-    log(markdownTable(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, llcStd: r.llcStd, flags: [...new Set(r.flags)].join(',') || 'healthy' }))));
+    log(markdownTable(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, llcMcse: r.llcMcse, flags: [...new Set(r.flags)].join(',') || 'healthy' }))));
     await save(sensitivitySpec(rows, `${ds}λ̂ over ε × γ (${profile})`), 'sensitivity');
   }
   if (written.length) log(`\nfigures: ${written.join(', ')}`);

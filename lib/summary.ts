@@ -8,7 +8,10 @@ import { Architecture } from './models';
 import { linearFit, LinearFit, meanCI, pairedTTest } from './stats';
 
 export interface SummaryOptions {
-  /** Drop rows explicitly: 'failed' (no finite λ̂) or 'flagged' (any diagnostic flag). Default: keep all. */
+  /**
+   * Rows left out: 'failed' (default: every chain failed, by divergence or a blow-up, so there
+   * is no λ̂ to average), 'flagged' (also any row with a diagnostic flag), or 'none'.
+   */
   exclude?: 'none' | 'failed' | 'flagged';
   level?: number;
 }
@@ -25,10 +28,22 @@ export interface SummaryRow {
   failed: number;
   flagged: number;
   excluded: number;
+  /** Why rows were left out, e.g. "2 diverged, 1 exceedsHalfDim" ('' when none were). */
+  dropped: string;
   testAccuracy: number;
 }
 
-function excluded(r: ResultRow, exclude: SummaryOptions['exclude']): boolean {
+/** Left-out rows counted by reason ('' when none). */
+export function droppedReasons(rows: ResultRow[], exclude: SummaryOptions['exclude'] = 'failed'): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) if (excluded(r, exclude)) {
+    const why = r.failed ? r.failReason ?? 'diverged' : [...new Set(r.flags)].join('+');
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  return [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
+}
+
+function excluded(r: ResultRow, exclude: SummaryOptions['exclude'] = 'failed'): boolean {
   return (exclude === 'failed' && r.failed) || (exclude === 'flagged' && (r.failed || r.flags.length > 0));
 }
 
@@ -42,7 +57,7 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
-/** Mean, sd, count and t interval of λ̂ by (architecture, k). Failed rows make the mean NaN unless excluded. */
+/** Mean, sd, count and t interval of λ̂ by (architecture, k); failed rows are left out (and counted) unless `exclude: 'none'`. */
 export function summarize(rows: ResultRow[], options: SummaryOptions = {}): SummaryRow[] {
   const out: SummaryRow[] = [];
   for (const group of groupBy(rows, (r) => `${r.architecture}|${r.k}`).values()) {
@@ -59,6 +74,7 @@ export function summarize(rows: ResultRow[], options: SummaryOptions = {}): Summ
       failed: group.filter((r) => r.failed).length,
       flagged: group.filter((r) => r.flags.length > 0).length,
       excluded: group.length - kept.length,
+      dropped: droppedReasons(group, options.exclude),
       testAccuracy: meanCI(kept.map((r) => r.testAccuracy)).mean,
     });
   }
@@ -71,7 +87,7 @@ export interface FitRow extends LinearFit {
 
 /** λ̂ = intercept + slope · k per architecture, fitted to every (non-excluded) row. */
 export function fitByArchitecture(rows: ResultRow[], options: SummaryOptions = {}): FitRow[] {
-  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude) && Number.isFinite(r.llcMean)), (r) => r.architecture).values()].map((g) => ({
+  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude ?? 'failed') && Number.isFinite(r.llcMean)), (r) => r.architecture).values()].map((g) => ({
     architecture: g[0].architecture,
     ...linearFit(g.map((r) => r.k), g.map((r) => r.llcMean), options.level),
   }));

@@ -62,12 +62,13 @@ test('a diverged cell is recorded as failed, the sweep goes on, and the summary 
   assert.ok(Number.isNaN(reread.llcMean), `llcMean read back as ${reread.llcMean}`);
   assert.ok(reread.flags.includes('diverged'));
   assert.ok(Number.isFinite(rows[1].llcMean) && !rows[1].failed);
-  const [all] = summarize(rows);
-  assert.equal(all.failed, 1);
-  assert.ok(Number.isNaN(all.mean), 'a failed cell makes the mean NaN unless excluded explicitly');
-  const [kept] = summarize(rows, { exclude: 'failed' });
-  assert.equal(kept.count, 1);
+  const [kept] = summarize(rows);
+  assert.equal(kept.failed, 1);
+  assert.equal(kept.count, 1, 'a failed cell is left out of the mean by default');
   assert.equal(kept.mean, rows[1].llcMean);
+  assert.match(kept.dropped, /^1 diverged/);
+  const [all] = summarize(rows, { exclude: 'none' });
+  assert.ok(Number.isNaN(all.mean), 'kept explicitly, a failed cell makes the mean NaN: never averaged silently');
 });
 
 test('atomic write: a failure before the rename leaves no file at the target', () => {
