@@ -1,12 +1,48 @@
 /**
- * Longer ground-truth validation of the λ̂ estimator (the fast versions are in
- * test/llc.test.ts and test/groundtruth.test.ts). Prints the table quoted in the README.
- *   npm run validate
+ * Ground-truth validation of the λ̂ estimator (the fast versions are in test/llc.test.ts,
+ * test/groundtruth.test.ts and test/validation.test.ts).
+ *
+ *   npm run validate                 the fixed 7-problem table quoted in the README (~3 min)
+ *   npm run validate -- --battery    the validation battery (lib/validation.ts): 12 random DLN
+ *                                    shapes (depth 2–5, widths 2–10, rank 1 / full / between) and
+ *                                    linear regressions d = 5, 20, 50, each on problem seeds 0, 1, 2
+ *                                    = 45 problems; prints a markdown row per problem and the
+ *                                    summary (error distribution, coverage of λ̂ ± 1.96·MCSE,
+ *                                    silent failures), writes data/validation/battery.json.
+ *   npm run validate -- --help       every flag
+ *
+ * Sampler (both modes): ε = 3e-5, γ = 1, 4 chains × 6,000 draws after 1,000 burn-in, m = 256,
+ * n = 2,000, nβ = n/log n. Time: 28,000 SGLD steps per problem; 37 s each measured on tensorflow
+ * (one intra-op thread) for a 170- and a 370-parameter depth-5 shape while a sweep kept both cores
+ * busy — the step cost is per-op overhead, nearly independent of the shape — so the default 45
+ * problems take ~30 min on a busy 2-core machine, less on an idle one. One core: TensorFlow gets
+ * one intra-op thread unless TF_NUM_INTRAOP_THREADS says otherwise (these matrices gain nothing from more).
+ * An interrupted battery resumes: results already in the output file under the same settings
+ * and the same committed code are reused (--fresh recomputes them).
  */
+import { execFileSync } from 'child_process';
 import { initBackend } from '../lib/backend';
 import { dlnProblem } from '../lib/groundtruth';
 import { estimateLlc, LlcOptions } from '../lib/llc';
-import { bar, StatusLine } from '../lib/progress';
+import { repoPath } from '../lib/paths';
+import { bar, eta, formatDuration, StatusLine } from '../lib/progress';
+import { canonicalJson, readJson, writeJsonAtomic } from '../lib/store';
+import {
+  BATTERY_SAMPLER,
+  BatteryResult,
+  batteryProblems,
+  batterySettings,
+  batterySummary,
+  parseValidateArgs,
+  problemName,
+  resolveBatteryOptions,
+  RESULT_TABLE_HEADER,
+  resultRow,
+  runBattery,
+  summaryLines,
+  ValidateArgs,
+  VALIDATE_HELP,
+} from '../lib/validation';
 
 const CASES: { widths: number[]; rank?: number }[] = [
   { widths: [10, 1] }, // linear regression, d = 10: λ = 5
@@ -18,18 +54,19 @@ const CASES: { widths: number[]; rank?: number }[] = [
   { widths: [8, 6, 4, 6, 8], rank: 2 },
 ];
 
-const SAMPLER: LlcOptions = { epsilon: 3e-5, gamma: 1, numChains: 4, numDraws: 6000, numBurnin: 1000, batchSize: 256, seed: 0 };
+const describe = (s: LlcOptions, n: number) =>
+  `n = ${n}, SGLD ε = ${s.epsilon}, γ = ${s.gamma}, ${s.numChains} chains × ${s.numDraws} draws (+${s.numBurnin} burn-in), m = ${s.batchSize}, nβ = n/log n`;
 
-async function main(): Promise<void> {
-  const backend = await initBackend();
+/** The README's table: seven hand-picked problems. */
+function table(sampler: LlcOptions, backend: string): void {
   const status = new StatusLine();
-  console.log(`backend ${backend}; n = 2000, SGLD ε = ${SAMPLER.epsilon}, γ = ${SAMPLER.gamma}, ${SAMPLER.numChains} chains × ${SAMPLER.numDraws} draws (+${SAMPLER.numBurnin} burn-in), m = ${SAMPLER.batchSize}, nβ = n/log n`);
+  console.log(`backend ${backend}; ${describe(sampler, 2000)}`);
   console.log('| model | d | d/2 | true λ | λ̂ (mean ± sd over chains) | error | flags | seconds |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const c of CASES) {
     const p = dlnProblem({ widths: c.widths, rank: c.rank, n: 2000, seed: 0 });
     try {
-      const r = estimateLlc(p.lossFn, p.wStar, p.data, { ...SAMPLER, onStep: (s, t) => status.update(`${p.name} ${bar(s / t)}`) });
+      const r = estimateLlc(p.lossFn, p.wStar, p.data, { ...sampler, onStep: (s, t) => status.update(`${p.name} ${bar(s / t)}`) });
       status.done();
       const name = c.widths.length === 2 ? `linear regression ${c.widths[0]}→${c.widths[1]}` : p.name;
       const err = (100 * (r.llcMean - p.truth)) / p.truth;
@@ -38,6 +75,101 @@ async function main(): Promise<void> {
       p.dispose();
     }
   }
+}
+
+/** The committed code the results come from, or null when lib/ has uncommitted changes (then nothing is reused). */
+function codeVersion(): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoPath(), encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: repoPath(), encoding: 'utf8' }).trim();
+    return dirty ? null : head;
+  } catch {
+    return null;
+  }
+}
+
+interface BatteryFile {
+  settings: ReturnType<typeof batterySettings>;
+  /** Git commit of the code (null: uncommitted changes in lib/). */
+  code: string | null;
+  backend: string;
+  options: ReturnType<typeof resolveBatteryOptions>;
+  complete: boolean;
+  results: BatteryResult[];
+  summary: ReturnType<typeof batterySummary>;
+}
+
+const fileProblem = (v: unknown): string | null =>
+  v != null && typeof v === 'object' && Array.isArray((v as BatteryFile).results) && typeof (v as BatteryFile).settings === 'object' ? null : 'not a battery results file (no settings and results)';
+
+function battery(args: ValidateArgs, backend: string): void {
+  const options = resolveBatteryOptions(args.options);
+  const problems = batteryProblems(options);
+  const sampler = { ...BATTERY_SAMPLER, ...args.sampler };
+  const settings = batterySettings(sampler, options.n);
+  const out = args.out ?? repoPath('data', 'validation', 'battery.json');
+  const code = codeVersion();
+
+  // Reuse what an interrupted run of the same settings and committed code left behind.
+  const reused = new Map<string, BatteryResult>();
+  const previous = args.fresh ? null : readJson<BatteryFile>(out, fileProblem);
+  if (previous && canonicalJson(previous.settings) === canonicalJson(settings)) {
+    if (code && previous.code === code) {
+      const ids = new Set(problems.map((p) => p.id));
+      for (const r of previous.results) if (ids.has(r.problem.id)) reused.set(r.problem.id, r);
+    } else {
+      console.error(`not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`);
+    }
+  }
+  const depths = [...new Set(problems.map((p) => p.widths.length - 1))].sort().join(', ');
+  console.log(`Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})`);
+  console.log(`backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)`);
+  if (reused.size) console.error(`reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`);
+  console.log('');
+  console.log(RESULT_TABLE_HEADER.join('\n'));
+
+  const status = new StatusLine();
+  const results: BatteryResult[] = [];
+  const save = (complete: boolean) =>
+    writeJsonAtomic(out, { settings, code, backend, options, complete, results, summary: batterySummary(results) } satisfies BatteryFile);
+  const todo = problems.filter((p) => !reused.has(p.id)).length;
+  const start = Date.now();
+  let ran = 0;
+  problems.forEach((problem, index) => {
+    let r = reused.get(problem.id);
+    if (!r) {
+      [r] = runBattery([problem], sampler, (p) => {
+        const fraction = (ran + p.step / p.stepsPerProblem) / todo;
+        const elapsed = (Date.now() - start) / 1000;
+        status.update(`${index + 1}/${problems.length} ${problemName(problem)} ${bar(fraction)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`);
+      });
+      ran++;
+    }
+    results.push(r);
+    status.done();
+    console.log(resultRow(r, index));
+    save(false);
+  });
+  save(true);
+  console.log('');
+  for (const line of summaryLines(batterySummary(results))) console.log(line);
+  console.log(`\n(${formatDuration((Date.now() - start) / 1000)}; results in ${out})`);
+}
+
+async function main(): Promise<void> {
+  let args: ValidateArgs;
+  try {
+    args = parseValidateArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`validate: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  if (args.help) return void console.log(VALIDATE_HELP);
+  // Read by tfjs-node when initBackend loads it (as lib/runner.ts sets them for its workers).
+  for (const v of ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'OMP_NUM_THREADS']) process.env[v] ??= '1';
+  const backend = await initBackend();
+  if (args.battery) battery(args, backend);
+  else table({ ...BATTERY_SAMPLER, ...args.sampler }, backend);
 }
 
 main().catch((e) => {
