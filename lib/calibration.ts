@@ -140,6 +140,28 @@ export function stage1Cells(base: CellConfig, options: CalibrationOptions = {}):
   return o.gammas.flatMap((gamma) => o.epsilons.flatMap((epsilon) => ARCHITECTURES.flatMap((architecture) => o.ks.map((k) => calibrationCell(base, o, { architecture, k, epsilon, gamma, nbetaFactor: 1 })))));
 }
 
+/**
+ * The next wave of stage 1: for the smallest γ not yet decided, each architecture still
+ * undecided needs its next pair of step sizes (from the largest down); [] once γ* is found
+ * or every γ is exhausted. Cells already computed come back from the cache, so asking again
+ * after an interruption resumes the search.
+ */
+export function nextStage1Cells(points: CalibrationPoint[], base: CellConfig, options: CalibrationOptions = {}): CellConfig[] {
+  const o = { ...CALIBRATION_DEFAULTS, ...options };
+  const eps = [...o.epsilons].sort((x, y) => y - x);
+  const has = (a: Architecture, gamma: number, e: number) => o.ks.every((k) => points.some((p) => p.architecture === a && p.gamma === gamma && p.nbetaFactor === 1 && p.epsilon === e && p.k === k));
+  for (const gamma of [...o.gammas].sort((x, y) => x - y)) {
+    const pending = ARCHITECTURES.filter((a) => chooseEpsilon(points, a, gamma, o) == null);
+    if (pending.length === 0) return []; // γ* found: the smallest γ where every architecture has an ε*
+    const next = pending.map((a) => ({ a, i: eps.findIndex((e) => !has(a, gamma, e)) }));
+    // An architecture with every ε evaluated and none passing fails this γ for all: try the next γ.
+    if (next.some(({ i }) => i < 0)) continue;
+    // From the top down: the first pair at once, then one step size at a time.
+    return next.flatMap(({ a, i }) => (i === 0 ? eps.slice(0, 2) : [eps[i]]).flatMap((epsilon) => o.ks.map((k) => calibrationCell(base, o, { architecture: a, k, epsilon, gamma, nbetaFactor: 1 }))));
+  }
+  return [];
+}
+
 /** Stage 2's cells: the other nβ factors at the chosen (ε per architecture, γ). */
 export function stage2Cells(base: CellConfig, chosen: { gamma: number; epsilon: Partial<Record<Architecture, number>> }, options: CalibrationOptions = {}): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };

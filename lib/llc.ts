@@ -329,6 +329,19 @@ export function runChain(
     for (let step = 0; step < totalSteps; step++) {
       c.step();
       tick();
+      // A chain whose loss is no longer finite stays so (NaN weights): stop it and let the
+      // rest of its trace be NaN, as running on would make it, without the compute.
+      if ((step + 1) % READBACK_BLOCK === 0) {
+        const so = c.flush();
+        if (!Number.isFinite(so.losses[step])) {
+          for (let rest = step + 1; rest < totalSteps; rest++) tick();
+          const losses = new Float32Array(totalSteps).fill(NaN);
+          const acceptance = new Float64Array(totalSteps).fill(NaN);
+          losses.set(so.losses);
+          acceptance.set(so.acceptance);
+          return { losses, acceptance };
+        }
+      }
     }
     const trace = c.flush();
     return { losses: trace.losses.slice(), acceptance: trace.acceptance.slice() };

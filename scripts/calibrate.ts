@@ -15,7 +15,8 @@ import {
   CalibrationResult,
   chooseNbetaFactor,
   chooseStage1,
-  stage1Cells,
+  nextStage1Cells,
+  CalibrationPoint,
   stage2Cells,
   toPoint,
   writeCalibration,
@@ -72,10 +73,15 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   console.error(`calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`);
 
-  const cells1 = stage1Cells(base, o);
-  console.error(`stage 1: ε × γ at nβ = n/log n, ${cells1.length} points`);
-  const rows1 = await runCells(cells1, { profile: folder, workers });
-  let points = rows1.map((r) => toPoint(r, o));
+  let points: CalibrationPoint[] = [];
+  for (let wave = 1; ; wave++) {
+    const cells = nextStage1Cells(points, base, o);
+    if (cells.length === 0) break;
+    const what = [...new Set(cells.map((c) => `${c.architecture} γ=${c.llc.gamma} ε=${c.llc.epsilon}`))].join('; ');
+    console.error(`stage 1, wave ${wave}: ${cells.length} points (${what})`);
+    const rows = await runCells(cells, { profile: folder, workers });
+    points = points.concat(rows.map((r) => toPoint(r, o)));
+  }
   const s1 = chooseStage1(points, o);
   let chosen: CalibrationResult['chosen'] = null;
   if (s1.gamma != null) {
