@@ -1,7 +1,7 @@
 /** The calibration rule (lib/calibration.ts) on constructed search points, and the cells it runs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, stage1Cells, stage2Cells } from '../lib/calibration';
+import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, nextStage1Cells, stage1Cells, stage2Cells } from '../lib/calibration';
 import { resolveCell } from '../lib/experiment';
 import { Architecture } from '../lib/models';
 import { PROFILES, sweepCells } from '../lib/sweeps';
@@ -62,4 +62,21 @@ test('the search runs ordinary cells: stage 1 is ε × γ × architecture × k a
   assert.equal(s2.length, 2 * 2 * o.ks.length);
   assert.ok(s2.every((c) => typeof c.llc.nbeta === 'number' && c.llc.gamma === 100));
   assert.ok(s2.filter((c) => c.architecture === 'cnn').every((c) => c.llc.epsilon === 1e-5));
+});
+
+test('the search runs in waves: γ ascending, ε from the top, and nothing once the rule has decided', () => {
+  const base = sweepCells('writeup', PROFILES.tiny, { ks: [2], seeds: [0], architectures: ['mlp'] })[0];
+  const eps = (cells: ReturnType<typeof nextStage1Cells>) => [...new Set(cells.map((c) => `${c.architecture} ${c.llc.gamma} ${c.llc.epsilon}`))].sort();
+  // Nothing evaluated: the two largest ε at the smallest γ, for both architectures.
+  assert.deepEqual(eps(nextStage1Cells([], base, o)), ['cnn 10 0.0001', 'cnn 10 0.0002', 'mlp 10 0.0001', 'mlp 10 0.0002']);
+  const all = grid();
+  const only = (pred: (p: CalibrationPoint) => boolean) => all.filter((p) => p.nbetaFactor === 1 && pred(p));
+  // Both healthy and flat at the top pair at γ = 10: decided.
+  assert.deepEqual(nextStage1Cells(only((p) => p.gamma === 10 && p.epsilon >= 1e-4), base, o), []);
+  // The CNN fails at 2e-4: only it needs the next step size down.
+  const cnnFails = only((p) => p.gamma === 10 && p.epsilon >= 1e-4).map((p) => (p.architecture === 'cnn' && p.epsilon === 2e-4 ? { ...p, healthy: false } : p));
+  assert.deepEqual(eps(nextStage1Cells(cnnFails, base, o)), ['cnn 10 0.00001']);
+  // The CNN fails at every ε at γ = 10: γ = 100 is next, for both (a shared γ).
+  const cnnNever = only((p) => p.gamma === 10).map((p) => (p.architecture === 'cnn' ? { ...p, healthy: false } : p));
+  assert.deepEqual(eps(nextStage1Cells(cnnNever, base, o)), ['cnn 100 0.0001', 'cnn 100 0.0002', 'mlp 100 0.0001', 'mlp 100 0.0002']);
 });
