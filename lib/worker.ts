@@ -14,6 +14,10 @@ interface Job {
 
 const send = (msg: unknown) => process.send?.(msg);
 
+// A worker lives only as long as its runner: if the runner dies (killed, crashed), the IPC
+// channel closes and the worker stops instead of computing a cell nobody will collect.
+process.on('disconnect', () => process.exit(0));
+
 async function main(): Promise<void> {
   const backend = await initBackend({ log: false });
   send({ type: 'ready', backend });
