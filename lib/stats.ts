@@ -252,3 +252,74 @@ export function median(xs: number[]): number {
   const m = s.length;
   return m ? (s[(m - 1) >> 1] + s[m >> 1]) / 2 : NaN;
 }
+
+/** P(F > f) for Snedecor's F with (d1, d2) degrees of freedom: I_{d2/(d2 + d1 f)}(d2/2, d1/2). */
+export function fUpperTail(f: number, d1: number, d2: number): number {
+  if (!(f > 0)) return 1;
+  return incompleteBeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2);
+}
+
+export interface Coefficient {
+  name: string;
+  estimate: number;
+  se: number;
+  /** Two-sided `level` t interval (n − p df). */
+  lo: number;
+  hi: number;
+  t: number;
+  p: number;
+}
+
+export interface OlsFit {
+  coefficients: Coefficient[];
+  /** Residual sum of squares and its degrees of freedom (n − p). */
+  sse: number;
+  df: number;
+  n: number;
+}
+
+/**
+ * Ordinary least squares y = X β with named columns (include a column of ones for an
+ * intercept), standard errors from σ̂²(XᵀX)⁻¹ and t intervals. Solved by Gauss–Jordan
+ * elimination with partial pivoting in float64 (the designs here have a handful of columns).
+ */
+export function ols(columns: Record<string, number[]>, y: number[], level = 0.95): OlsFit {
+  const names = Object.keys(columns);
+  const p = names.length;
+  const n = y.length;
+  for (const c of names) if (columns[c].length !== n) throw new Error(`ols: column '${c}' has ${columns[c].length} values, y has ${n}`);
+  if (n <= p) throw new Error(`ols: ${n} observations cannot fit ${p} coefficients`);
+  // [XᵀX | I | Xᵀy], reduced to [I | (XᵀX)⁻¹ | β].
+  const A = names.map((a, i) => {
+    const row = new Float64Array(2 * p + 1);
+    names.forEach((b, j) => (row[j] = columns[a].reduce((s, v, t) => s + v * columns[b][t], 0)));
+    row[p + i] = 1;
+    row[2 * p] = columns[a].reduce((s, v, t) => s + v * y[t], 0);
+    return row;
+  });
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
+    if (Math.abs(A[piv][c]) < 1e-12 * Math.max(1, Math.abs(A[c][c]))) throw new Error(`ols: the design is singular (column '${names[c]}' is a combination of the others)`);
+    [A[c], A[piv]] = [A[piv], A[c]];
+    const d = A[c][c];
+    for (let k = 0; k < 2 * p + 1; k++) A[c][k] /= d;
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const f = A[r][c];
+      if (f !== 0) for (let k = 0; k < 2 * p + 1; k++) A[r][k] -= f * A[c][k];
+    }
+  }
+  const beta = A.map((row) => row[2 * p]);
+  let sse = 0;
+  for (let t = 0; t < n; t++) sse += (y[t] - names.reduce((s, c, j) => s + beta[j] * columns[c][t], 0)) ** 2;
+  const df = n - p;
+  const s2 = sse / df;
+  const tq = tQuantile(1 - (1 - level) / 2, df);
+  const coefficients = names.map((name, j) => {
+    const se = Math.sqrt(s2 * A[j][p + j]);
+    const t = beta[j] / se;
+    return { name, estimate: beta[j], se, lo: beta[j] - tq * se, hi: beta[j] + tq * se, t, p: se > 0 ? tTwoSidedP(t, df) : NaN };
+  });
+  return { coefficients, sse, df, n };
+}

@@ -5,7 +5,7 @@
  */
 import { ResultRow } from './experiment';
 import { Architecture } from './models';
-import { linearFit, LinearFit, meanCI, pairedTTest } from './stats';
+import { Coefficient, fUpperTail, linearFit, LinearFit, meanCI, ols, OlsFit, pairedTTest, tTwoSidedP } from './stats';
 
 export interface SummaryOptions {
   /**
@@ -238,4 +238,143 @@ export function stepSizeElasticity(rows: ResultRow[], options: { maxEpsilon?: nu
     const fit = g.length >= 3 ? linearFit(g.map((r) => Math.log(r.config.llc.epsilon!)), g.map((r) => Math.log(r.llcMean)), options.level) : null;
     return { architecture: group[0].architecture, k: group[0].k, gamma: group[0].config.llc.gamma!, points: g.length, elasticity: fit?.slope ?? NaN, ciLo: fit?.slopeLo ?? NaN, ciHi: fit?.slopeHi ?? NaN };
   });
+}
+
+// ---- The write-up's claims as tests (campaign; notebooks 01–03 and the README's claim table) ----
+
+export interface LinearityTest {
+  architecture: Architecture;
+  /** Cells used (failed ones left out) and distinct k. */
+  n: number;
+  levels: number;
+  /** Linear fit λ̂ = a + b·k: the slope with its interval. */
+  slope: Coefficient;
+  /** The quadratic term c of λ̂ = a + b·k + c·k², with its interval and p (curvature ≠ 0). */
+  quadratic: Coefficient;
+  /** Lack-of-fit F test of the straight line against the per-k means (replicates give the pure error). */
+  lackOfFitF: number;
+  lackOfFitDf: [number, number];
+  lackOfFitP: number;
+}
+
+/**
+ * "λ̂ scales linearly with the number of labels" as a test, not a slope ≠ 0: per architecture,
+ * the quadratic coefficient of λ̂ on k, and the lack-of-fit F test of the line (Draper & Smith
+ * §2.1: the residual of the line split into pure error within k and lack of fit between k).
+ */
+export function linearityTests(rows: ResultRow[], options: SummaryOptions = {}): LinearityTest[] {
+  const kept = rows.filter((r) => !excluded(r, options.exclude) && Number.isFinite(r.llcMean));
+  return [...groupBy(kept, (r) => r.architecture).values()].map((g) => {
+    const k = g.map((r) => r.k);
+    const y = g.map((r) => r.llcMean);
+    const ones = k.map(() => 1);
+    const line = ols({ intercept: ones, k }, y, options.level);
+    const quad = ols({ intercept: ones, k, k2: k.map((v) => v * v) }, y, options.level);
+    const byK = groupBy(g, (r) => String(r.k));
+    let pure = 0;
+    for (const grp of byK.values()) {
+      const m = grp.reduce((a, r) => a + r.llcMean, 0) / grp.length;
+      pure += grp.reduce((a, r) => a + (r.llcMean - m) ** 2, 0);
+    }
+    const levels = byK.size;
+    const dfPure = g.length - levels;
+    const dfLof = levels - 2;
+    const f = dfPure > 0 && dfLof > 0 ? (line.sse - pure) / dfLof / (pure / dfPure) : NaN;
+    return {
+      architecture: g[0].architecture,
+      n: g.length,
+      levels,
+      slope: line.coefficients[1],
+      quadratic: quad.coefficients[2],
+      lackOfFitF: f,
+      lackOfFitDf: [dfLof, dfPure],
+      lackOfFitP: Number.isFinite(f) ? fUpperTail(f, dfLof, dfPure) : NaN,
+    };
+  });
+}
+
+export interface PooledGap {
+  /** Mean over seeds of each seed's mean MLP − CNN gap over k (seeds paired: one number per seed). */
+  gap: number;
+  lo: number;
+  hi: number;
+  p: number;
+  seeds: number;
+  /** The same for the relative gap (MLP − CNN) / MLP, which does not grow with λ̂. */
+  relative: number;
+  relativeLo: number;
+  relativeHi: number;
+  relativeP: number;
+}
+
+/**
+ * "The CNN has a lower λ̂ than the MLP", pooled over k in one test: each seed's mean gap over the
+ * k at which both cells have a λ̂ (pairs by seed and order), then a one-sample t-test over the
+ * seeds (df = seeds − 1) — not nine per-k tests with 2–4 df each and no correction.
+ */
+export function pooledGap(rows: ResultRow[], options: SummaryOptions = {}): PooledGap {
+  const pairs = gapPairs(rows, options);
+  const bySeed = [...groupBy(pairs, (p) => `${p.seed}|${p.order}`).values()];
+  const abs = meanCI(bySeed.map((g) => g.reduce((a, p) => a + p.mlp.llcMean - p.cnn.llcMean, 0) / g.length), options.level);
+  const rel = meanCI(bySeed.map((g) => g.reduce((a, p) => a + relativeGap(p), 0) / g.length), options.level);
+  const p = (ci: typeof abs) => (ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN);
+  return { gap: abs.mean, lo: abs.lo, hi: abs.hi, p: p(abs), seeds: abs.n, relative: rel.mean, relativeLo: rel.lo, relativeHi: rel.hi, relativeP: p(rel) };
+}
+
+export interface DivergenceTest {
+  /** The k split: gaps at k ≤ split against k > split (the write-up's question: "only diverging after 5 classes"). */
+  split: number;
+  /** Per seed, mean gap at k > split minus mean gap at k ≤ split; mean over seeds with its interval and p. */
+  change: number;
+  lo: number;
+  hi: number;
+  p: number;
+  seeds: number;
+  /** The least-squares hinge: gap = a + b·max(0, k − κ) over κ ∈ the k of the rows; κ̂ and its residual sum of squares. */
+  hinge: number;
+  hingeSlope: number;
+}
+
+/**
+ * "The curves only diverge after ~5 classes" as a test: does the MLP − CNN gap grow past k = split
+ * (paired by seed), and where does a hinge model put the bend? For shuffled orders, run it per
+ * order and take the interval of κ̂ across orders.
+ */
+export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOptions = {}): DivergenceTest {
+  const pairs = gapPairs(rows, options);
+  const perSeed = [...groupBy(pairs, (p) => `${p.seed}|${p.order}`).values()].flatMap((g) => {
+    const lo = g.filter((p) => p.k <= split);
+    const hi = g.filter((p) => p.k > split);
+    if (!lo.length || !hi.length) return [];
+    const m = (ps: GapPair[]) => ps.reduce((a, p) => a + p.mlp.llcMean - p.cnn.llcMean, 0) / ps.length;
+    return [m(hi) - m(lo)];
+  });
+  const ci = meanCI(perSeed, options.level);
+  const ks = [...new Set(pairs.map((p) => p.k))].sort((a, b) => a - b);
+  const gaps = pairs.map((p) => p.mlp.llcMean - p.cnn.llcMean);
+  let best = { kappa: NaN, sse: Infinity, slope: NaN };
+  for (const kappa of ks.slice(0, -2)) {
+    const h = pairs.map((p) => Math.max(0, p.k - kappa));
+    try {
+      const fit = ols({ intercept: h.map(() => 1), hinge: h }, gaps);
+      if (fit.sse < best.sse) best = { kappa, sse: fit.sse, slope: fit.coefficients[1].estimate };
+    } catch {
+      // a κ with no k beyond it: not a hinge
+    }
+  }
+  return { split, change: ci.mean, lo: ci.lo, hi: ci.hi, p: ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN, seeds: ci.n, hinge: best.kappa, hingeSlope: best.slope };
+}
+
+/**
+ * "Is the gap an accuracy artefact?": regress the MLP − CNN gap on k and on the accuracy
+ * difference (CNN − MLP test accuracy, in points) over all pairs. If the accuracy term carries the
+ * gap and k does not, the CNN's lower λ̂ goes with its better fit rather than with the architecture.
+ */
+export function gapAccuracyModel(rows: ResultRow[], options: SummaryOptions = {}): OlsFit {
+  const pairs = gapPairs(rows, options);
+  return ols(
+    { intercept: pairs.map(() => 1), k: pairs.map((p) => p.k), accuracyPoints: pairs.map((p) => 100 * accuracyAdvantage(p)) },
+    pairs.map((p) => p.mlp.llcMean - p.cnn.llcMean),
+    options.level,
+  );
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ResultRow } from '../lib/experiment';
-import { gapByK, gapPairs, stepSizeElasticity } from '../lib/summary';
+import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, stepSizeElasticity } from '../lib/summary';
+import { makeRng } from '../lib/rng';
 
 /** The fields the summaries read, on a minimal row. */
 function row(architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, llc: { epsilon?: number; gamma?: number } = {}): ResultRow {
@@ -29,4 +30,49 @@ test('stepSizeElasticity: 1 when λ̂ ∝ ε, 0 when λ̂ does not move; ε abov
   assert.equal(flat.points, 4);
   assert.ok(Math.abs(flat.elasticity) < 1e-9, `${flat.elasticity}`);
   assert.deepEqual([flat.architecture, flat.gamma], ['cnn', 100]);
+});
+
+/** A seeded write-up-shaped sweep: λ̂ = f(k) + noise for both architectures, 5 seeds, k = 2..10. */
+function sweep(mlp: (k: number) => number, cnn: (k: number) => number, noise = 2, accuracy: (a: 'mlp' | 'cnn', k: number) => number = () => 0.9): ResultRow[] {
+  const rng = makeRng(9);
+  const out: ResultRow[] = [];
+  for (let seed = 0; seed < 5; seed++)
+    for (let k = 2; k <= 10; k++)
+      for (const [a, f] of [['mlp', mlp], ['cnn', cnn]] as const) out.push({ ...row(a, k, seed, f(k) + noise * rng.normal()), testAccuracy: accuracy(a, k) } as ResultRow);
+  return out;
+}
+
+test('linearityTests: a straight line passes; a curve fails the lack-of-fit test and has a nonzero quadratic term', () => {
+  const [line] = linearityTests(sweep((k) => 10 * k, (k) => 10 * k).filter((r) => r.architecture === 'mlp'));
+  assert.ok(line.lackOfFitP > 0.01 && line.quadratic.lo < 0 && line.quadratic.hi > 0, JSON.stringify(line));
+  assert.ok(Math.abs(line.slope.estimate - 10) < 0.5);
+  assert.deepEqual(line.lackOfFitDf, [7, 36]);
+  const [curve] = linearityTests(sweep((k) => 2 * k * k, (k) => 0).filter((r) => r.architecture === 'mlp'));
+  assert.ok(curve.lackOfFitP < 1e-6 && curve.quadratic.lo > 1, JSON.stringify(curve));
+});
+
+test('pooledGap: one test over k with seeds paired; no gap gives an interval around 0, a constant gap is found', () => {
+  const none = pooledGap(sweep((k) => 10 * k, (k) => 10 * k));
+  assert.equal(none.seeds, 5);
+  assert.ok(none.lo < 0 && none.hi > 0, JSON.stringify(none));
+  const gap = pooledGap(sweep((k) => 10 * k + 8, (k) => 10 * k));
+  assert.ok(gap.lo > 4 && gap.hi < 12 && gap.p < 0.001, JSON.stringify(gap));
+  assert.ok(gap.relative > 0 && gap.relativeP < 0.01);
+});
+
+test('divergenceTest: a gap that opens after k = 5 is found, with its hinge; a constant gap is not', () => {
+  const opens = divergenceTest(sweep((k) => 10 * k + 6 * Math.max(0, k - 5), (k) => 10 * k, 1));
+  assert.ok(opens.lo > 0 && opens.p < 0.01, JSON.stringify(opens));
+  assert.equal(opens.hinge, 5);
+  const flat = divergenceTest(sweep((k) => 10 * k + 8, (k) => 10 * k, 1));
+  assert.ok(flat.lo < 0 && flat.hi > 0, JSON.stringify(flat));
+});
+
+test('gapAccuracyModel: a gap driven by the accuracy difference loads on accuracy, not on k', () => {
+  const acc = (a: 'mlp' | 'cnn', k: number) => (a === 'cnn' ? 0.99 : 0.99 - 0.004 * ((k * 7) % 5));
+  const rows = sweep((k) => 10 * k + 3 * ((k * 7) % 5), (k) => 10 * k, 0.5, acc);
+  const fit = gapAccuracyModel(rows);
+  const [, kCoef, accCoef] = fit.coefficients;
+  assert.ok(accCoef.lo > 0 && accCoef.p < 1e-6, JSON.stringify(accCoef));
+  assert.ok(kCoef.lo < 0 && kCoef.hi > 0, JSON.stringify(kCoef));
 });
