@@ -81,7 +81,8 @@ fi
 
 # No "news" prompt in JupyterLab: it would fetch from jupyter.org (written into .venv, project-local).
 source "$(dirname "$0")/jupyter-env.sh"
-"$VENV/bin/jupyter" labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements >/dev/null 2>&1 || true
+grep -qs 'apputils-extension:announcements' "$VENV/etc/jupyter/labconfig/page_config.json" ||
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements >/dev/null 2>&1 || true
 
 "$(dirname "$0")/jupyter-kernel.sh"
 echo "Jupyter ready in $VENV ($("$VENV/bin/jupyter-lab" --version 2>/dev/null | head -1 | sed 's/^/JupyterLab /'); $(( $(date +%s) - t0 )) s). Open the notebooks with: npm run lab" >&2
