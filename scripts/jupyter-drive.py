@@ -19,6 +19,13 @@ from queue import Empty
 from jupyter_client.manager import KernelManager
 
 
+# The project's kernels (./.jupyter, where `npm run kernel` registers tslab), also when the
+# caller did not source scripts/jupyter-env.sh.
+_project_kernels = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), '.jupyter', 'share', 'jupyter')
+if _project_kernels not in os.environ.get('JUPYTER_PATH', '').split(os.pathsep):
+    os.environ['JUPYTER_PATH'] = os.pathsep.join(p for p in [_project_kernels, os.environ.get('JUPYTER_PATH')] if p)
+
+
 def run(path, kernel, timeout):
     nb = json.load(open(path, encoding='utf-8'))
     km = KernelManager(kernel_name=kernel)
