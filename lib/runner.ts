@@ -45,8 +45,8 @@ export function loadCellResults(cells: CellConfig[], profile: string, dataDir = 
 
 function describeRow(r: ResultRow): string {
   const flags = r.flags.length ? ` flags: ${[...new Set(r.flags)].join(',')}` : '';
-  if (r.failed) return `FAILED: no finite λ̂ (every chain diverged)  test acc ${(100 * r.testAccuracy).toFixed(2)} %${flags}`;
-  return `λ̂ = ${r.llcMean.toFixed(1)} ± ${r.llcStd.toFixed(1)}  test acc ${(100 * r.testAccuracy).toFixed(2)} %  (train ${r.trainSeconds.toFixed(0)}s, llc ${r.llcSeconds.toFixed(0)}s)${flags}`;
+  if (r.failed) return `FAILED: no λ̂ (every chain failed: ${r.failReason})  test acc ${(100 * r.testAccuracy).toFixed(2)} %${flags}`;
+  return `λ̂ = ${r.llcMean.toFixed(1)} ± ${r.llcMcse.toFixed(1)} (MCSE)  test acc ${(100 * r.testAccuracy).toFixed(2)} %  (train ${r.trainSeconds.toFixed(0)}s, llc ${r.llcSeconds.toFixed(0)}s)${flags}`;
 }
 
 /** Run all unfinished cells; resolves with the rows of all cells (in order). Rejects if any cell errored. */
