@@ -13,6 +13,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernelFixes } from './kernels';
+import { registerNativeKernels } from './native';
 
 export { tf };
 
@@ -78,7 +79,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     }
     await tf.ready();
     if (name === 'wasm') registerWasmKernelFixes();
-    if (name === 'tensorflow') require('./native').registerNativeKernels();
+    if (name === 'tensorflow') registerNativeKernels();
     chosen = name;
     if (options.log ?? true) {
       const simd = name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';

@@ -10,7 +10,7 @@
  * eqs. 12–13, rank normalisation eq. 14, folding eq. 15.
  */
 // stats.ts imports mean/variance from here: the cycle is safe, both sides only call functions at run time.
-import { chiSquareUpperTail, median, normalQuantile } from './stats';
+import { chiSquareUpperTail, mean, median, normalQuantile, variance } from './stats';
 
 export type FlagCode = 'diverged' | 'negative' | 'exceedsHalfDim' | 'unsettled' | 'drifting' | 'spike' | 'chainsDisagree' | 'lowEss' | 'lowAcceptance';
 
@@ -132,20 +132,6 @@ export function maxDrawShare(trace: ArrayLike<number>, initLoss: number): { shar
   const sorted = Array.from(trace, (v) => Math.abs(v - initLoss)).sort((a, b) => a - b);
   const p99 = sorted[Math.floor(0.99 * (sorted.length - 1))];
   return { share: sum > 0 ? max / sum : NaN, index, excursion: neighbour > 0.1 * max || max > 100 * p99 };
-}
-
-export function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return s / xs.length;
-}
-
-/** Sample variance (n − 1). */
-export function variance(xs: ArrayLike<number>): number {
-  const m = mean(xs);
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += (xs[i] - m) ** 2;
-  return s / (xs.length - 1);
 }
 
 /**

@@ -13,7 +13,8 @@
  */
 import { backendName, tf } from './backend';
 import { blocks, DeviceSplit, gatherBatch } from './batches';
-import { diagnose, Diagnostics, DiagnosticThresholds, mean } from './diagnostics';
+import { diagnose, Diagnostics, DiagnosticThresholds } from './diagnostics';
+import { mean } from './stats';
 import { LossFn } from './models';
 import { deriveSeed, fillNormal, makeRng, Rng } from './rng';
 import { flatLoss, flatten, segmentSizes, unflatten } from './params';

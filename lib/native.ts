@@ -8,7 +8,7 @@
  *    temporaries; for the CNN's [256, 26, 26, 16] activations that was a quarter of a step
  *    (CNN SGLD step 34 → 23 ms at one thread, measured with bench/).
  */
-import { tf } from './backend';
+import * as tf from '@tensorflow/tfjs-core';
 import { registerReluGradient } from './kernels';
 import { RELU_GRAD } from './simd';
 

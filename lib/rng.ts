@@ -7,6 +7,7 @@
  * per epoch, ...) are derived with `deriveSeed`, a splitmix32-style hash, so that
  * nearby seeds give unrelated streams.
  */
+import { NORMALS_WASM_BASE64 } from './simd/normals-wasm';
 
 export interface Rng {
   /** Uniform float in [0, 1). */
@@ -195,7 +196,6 @@ export function normalsWasm(): NormalsWasm | null {
   const env = typeof process !== 'undefined' ? process.env?.LLC_WASM_RNG : undefined;
   if (env != null && env !== '0' && env !== '1') throw new Error(`LLC_WASM_RNG must be 0 or 1, got '${env}'`);
   if (WA == null || env === '0') return null;
-  const { NORMALS_WASM_BASE64 } = require('./simd/normals-wasm');
   const bytes = Uint8Array.from(atob(NORMALS_WASM_BASE64), (c) => c.charCodeAt(0));
   const instance = new WA.Instance(new WA.Module(bytes), { env: { log: Math.log, exp: Math.exp } });
   const { memory, fillNormal, OUT } = instance.exports as { memory: { buffer: ArrayBuffer; grow(pages: number): number }; fillNormal(n: number, s: number): number; OUT: { value: number } };

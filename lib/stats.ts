@@ -3,7 +3,21 @@
  * intervals, ordinary least squares with a slope interval, the paired t-test,
  * the normal quantile and the χ² tail (for diagnostics.ts).
  */
-import { mean, variance } from './diagnostics';
+
+/** Arithmetic mean. */
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}
+
+/** Sample variance (n − 1). */
+export function variance(xs: ArrayLike<number>): number {
+  const m = mean(xs);
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += (xs[i] - m) ** 2;
+  return s / (xs.length - 1);
+}
 
 /** ln Γ(x), Lanczos approximation (Numerical Recipes §6.1). */
 function lnGamma(x: number): number {
