@@ -7,14 +7,7 @@
  *             → conv1d 25→25 (k3, s2, p1) → ReLU → flatten 5·25 = 125 → 10 (5,210)
  */
 import { tf } from './backend';
-import { ModelDef, ParamSpec } from './models';
-
-function dense(name: string, inputs: number, outputs: number): ParamSpec[] {
-  return [
-    { name: `${name}.weight`, shape: [inputs, outputs], fanIn: inputs },
-    { name: `${name}.bias`, shape: [outputs], fanIn: inputs },
-  ];
-}
+import { affine, dense, ModelDef, ParamSpec } from './layers';
 
 function conv1d(name: string, size: number, inC: number, outC: number): ParamSpec[] {
   return [
@@ -22,8 +15,6 @@ function conv1d(name: string, size: number, inC: number, outC: number): ParamSpe
     { name: `${name}.bias`, shape: [outC], fanIn: size * inC },
   ];
 }
-
-const affine = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 
 /** Output length of a 1-D convolution with explicit padding p on both sides. */
 export const conv1dLength = (length: number, kernel: number, stride: number, pad: number): number => Math.floor((length + 2 * pad - kernel) / stride) + 1;

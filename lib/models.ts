@@ -11,40 +11,17 @@
  * zero gradient.
  */
 import { tf } from './backend';
+import { affine, Architecture, ARCHITECTURES, dense, ModelDef, ParamSpec } from './layers';
 import { cnn1dDef, mlp1dDef } from './mnist1d-models';
 import { makeRng } from './rng';
 
-export const ARCHITECTURES = ['mlp', 'cnn'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
-
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  /** Fan-in used by the initialiser. */
-  fanIn: number;
-}
-
-export interface ModelDef {
-  architecture: Architecture;
-  inputShape: number[];
-  numOutputs: number;
-  params: ParamSpec[];
-  /** Logits [B, numOutputs] from weights and a batch x [B, ...inputShape]. */
-  forward(weights: tf.Tensor[], x: tf.Tensor): tf.Tensor2D;
-}
+export { ARCHITECTURES, type Architecture, type ModelDef, type ParamSpec } from './layers';
 
 export function parseArchitecture(value: string): Architecture {
   if (!(ARCHITECTURES as readonly string[]).includes(value)) {
     throw new Error(`unknown architecture '${value}'; valid: ${ARCHITECTURES.join(', ')}`);
   }
   return value as Architecture;
-}
-
-function dense(name: string, inputs: number, outputs: number): ParamSpec[] {
-  return [
-    { name: `${name}.weight`, shape: [inputs, outputs], fanIn: inputs },
-    { name: `${name}.bias`, shape: [outputs], fanIn: inputs },
-  ];
 }
 
 function conv(name: string, size: number, inC: number, outC: number): ParamSpec[] {
@@ -54,8 +31,6 @@ function conv(name: string, size: number, inC: number, outC: number): ParamSpec[
     { name: `${name}.bias`, shape: [outC], fanIn },
   ];
 }
-
-const affine = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 
 export function mlpDef(inputShape: number[] = [28, 28, 1], hidden = 128, numOutputs = 10): ModelDef {
   const inputs = inputShape.reduce((a, b) => a * b, 1);
