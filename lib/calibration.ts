@@ -9,8 +9,8 @@
  *   stage 2  nβ ∈ factors × n/log n at the chosen (ε, γ).
  *
  * The rule (CALIBRATION_RULE, stated once here and in the README):
- *   a point is healthy when no chain failed (diverged / blew up / spike), rank-normalised
- *   split-R̂ < maxRhat, and no chain drifts;
+ *   a point is healthy when no chain failed (diverged / blew up / spike), no chain's λ̂ is
+ *   negative, rank-normalised split-R̂ < maxRhat, and no chain drifts;
  *   for each γ and architecture, ε*(γ) is the largest ε that is healthy at every k AND whose
  *   λ̂ agrees with the next smaller ε's (also healthy) within 3 combined MCSEs at every k
  *   ("flat in ε": the step-size bias is below the noise);
@@ -69,7 +69,7 @@ export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
 };
 
 export const CALIBRATION_RULE =
-  'largest ε healthy at every k (no failed chain, rank-R̂ < maxRhat, no drift) and flat in ε (λ̂ within 3 MCSE of the next smaller healthy ε); ' +
+  'largest ε healthy at every k (no failed chain, no negative λ̂, rank-R̂ < maxRhat, no drift) and flat in ε (λ̂ within 3 MCSE of the next smaller healthy ε); ' +
   'smallest γ at which every architecture has such an ε, shared; nβ = n/log n if healthy there, else the largest healthy factor below 1';
 
 /** One evaluated point of the search. */
@@ -187,6 +187,8 @@ export function toPoint(row: ResultRow, options: CalibrationOptions = {}): Calib
     row.failed ? `every chain failed (${row.failReason})` : row.failedChains.length ? `${row.failedChains.length} chain(s) failed` : '',
     !(row.rhatRank < o.maxRhat) ? `rank-R̂ ${Number.isFinite(row.rhatRank) ? row.rhatRank.toFixed(3) : 'n/a'} ≥ ${o.maxRhat}` : '',
     row.flags.includes('drifting') ? 'drifting' : '',
+    // Below L_n(w*) on average: the chain descends (w* is not a minimum at this resolution), no LLC.
+    row.flags.includes('negative') || row.llcMean < 0 ? 'negative λ̂' : '',
   ].filter(Boolean);
   return {
     architecture: row.architecture,

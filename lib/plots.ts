@@ -7,6 +7,7 @@ import * as path from 'path';
 import { ResultRow } from './experiment';
 import { repoPath } from './paths';
 import { writeFileAtomic } from './store';
+import { CalibrationPoint } from './calibration';
 import { CrossoverRow, FitRow, GapRow, SummaryRow } from './summary';
 
 export type Spec = Record<string, unknown>;
@@ -110,6 +111,36 @@ export function sensitivitySpec(rows: ResultRow[], title = 'λ̂ over the SGLD s
   };
 }
 
+/**
+ * The calibration's search points: λ̂ ± 2 MCSE against the step size, one panel per
+ * architecture and k, colour = γ, filled = healthy by the rule (lib/calibration.ts).
+ */
+export function calibrationSpec(points: CalibrationPoint[], title = 'Calibration: λ̂ against the SGLD step size'): Spec {
+  const values = points
+    .filter((p) => p.nbetaFactor === 1 && Number.isFinite(p.llc))
+    .map((p) => ({ ...p, status: p.healthy ? 'healthy' : 'not healthy', lo: p.llc - 2 * p.mcse, hi: p.llc + 2 * p.mcse, why: p.reasons.join('; ') || 'healthy' }));
+  const eps = values.map((v) => v.epsilon);
+  const x = { field: 'epsilon', type: 'quantitative', title: 'step size ε (log scale)', scale: { type: 'log', domain: [Math.min(...eps) / 2, Math.max(...eps) * 2] }, axis: { format: '.0e', values: [...new Set(eps)].sort((a, b) => a - b) } };
+  const y = { type: 'quantitative', title: 'λ̂ (symlog scale)', scale: { type: 'symlog' }, axis: { values: [-100, -10, 0, 10, 100, 1000, 10000] } };
+  const color = { field: 'gamma', type: 'ordinal', title: 'localization γ', scale: { scheme: 'dark2' } };
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: ['nβ = n/log n; bars: ± 2 MCSE; filled: healthy (no failed chain, λ̂ ≥ 0, rank-R̂ < 1.05, no drift);', 'a cell whose every chain failed has no point'] },
+    data: { values },
+    facet: { column: { field: 'architecture', type: 'nominal', title: 'architecture' }, row: { field: 'k', type: 'ordinal', title: 'labels k' } },
+    spec: {
+      width: 240,
+      height: 170,
+      layer: [
+        { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+        { mark: { type: 'line', opacity: 0.5 }, encoding: { x, y: { ...y, field: 'llc' }, color } },
+        { mark: { type: 'point', size: 60 }, encoding: { x, y: { ...y, field: 'llc' }, color, fill: { condition: { test: "datum.status === 'healthy'", field: 'gamma', type: 'ordinal', scale: { scheme: 'dark2' }, legend: null }, value: 'white' }, tooltip: [{ field: 'llc' }, { field: 'mcse' }, { field: 'why' }] } },
+      ],
+    },
+    config: { legend: { orient: 'bottom' } },
+  };
+}
+
 /** Loss traces nβ·(L_m(w_t) − L_n(w*)) of chains, to see settling and divergence. */
 export function traceSpec(traces: { name: string; losses: number[]; initLoss: number; nbeta: number }[], title = 'SGLD loss traces'): Spec {
   const values = traces.flatMap((t) => {
@@ -126,6 +157,8 @@ export function traceSpec(traces: { name: string; losses: number[]; initLoss: nu
     data: { values },
     mark: { type: 'line', strokeWidth: 1 },
     encoding: { x: { field: 'draw', type: 'quantitative', title: 'SGLD draw t' }, y: { field: 'value', type: 'quantitative', title: 'nβ·(L_m − L_n(w*))' }, color: { field: 'chain', type: 'nominal', title: 'chain' } },
+    // Chain names are long (settings in them): below the plot they are never cut off.
+    config: { legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600 } },
   };
 }
 
