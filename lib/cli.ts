@@ -6,7 +6,7 @@
  */
 import { configKey } from './store';
 import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from './experiment';
-import { Architecture, ARCHITECTURES, parseArchitecture } from './models';
+import { Architecture, ARCHITECTURES, LOSSES, LossKind, parseArchitecture, parseLoss } from './models';
 import * as sweeps from './sweeps';
 import { getProfile, parseShard, parseSweep, Profile, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
 
@@ -35,6 +35,10 @@ export interface CliOptions {
   shard?: { index: number; count: number };
   list: boolean;
   summaryOnly: boolean;
+  /** Write the finished cells as CSV to this file (one row per cell; summary.ts resultsFrame's columns). */
+  csv?: string;
+  /** The loss of every cell (models.ts LOSSES), overriding the profile's. */
+  loss?: LossKind;
   /** `--help` was given: print helpText() and exit 0 (nothing else is parsed). */
   help: boolean;
   dataset?: Dataset;
@@ -180,6 +184,8 @@ export const FLAGS: FlagSpec[] = [
   { name: '--workers', arg: 'N', help: 'worker processes running cells in parallel (1 = in this process)', def: () => 'one per core', apply: (o, v) => (o.workers = positiveInt('--workers', v())) },
   { name: '--shard', arg: 'i/N', help: 'run only the i-th of N deterministic slices of the sweep (job arrays)', def: () => 'the whole sweep', apply: (o, v) => (o.shard = parseShard(v())) },
   { name: '--list', help: 'list the cells and which are done, then exit', def: () => 'off', apply: (o) => (o.list = true) },
+  { name: '--csv', arg: 'FILE', help: 'also write the finished cells as a CSV table (a danfo DataFrame: one row per cell)', def: () => 'off', apply: (o, v) => (o.csv = v()) },
+  { name: '--loss', arg: 'NAME', help: `loss trained and sampled: ${LOSSES.join(', ')} (writeup = −log(softmax + 1e-6), the write-up's code)`, def: () => "the profile's (ce; writeup for original)", apply: (o, v) => (o.loss = parseLoss(v())) },
   { name: '--summary-only', help: 'compute nothing: summarise and draw the finished cells', def: () => 'off', apply: (o) => (o.summaryOnly = true) },
   { name: '--data-dir', arg: 'DIR', help: 'root of the caches (results/<profile>/, models/)', def: () => '$LLC_DATA_DIR or data/', apply: (o, v) => (o.dataDir = v()) },
   { name: '--figures-dir', arg: 'DIR', help: 'where figures are written', def: () => '$LLC_FIGURES_DIR or figures/', apply: (o, v) => (o.figuresDir = v()) },
@@ -268,8 +274,8 @@ function applyOverrides(cells: CellConfig[], o: CliOptions): CellConfig[] {
   const train = defined(o.train);
   if (o.draws != null) llc.numDraws = o.draws;
   if (o.epochs != null) train.epochs = o.epochs;
-  if (Object.keys(llc).length === 0 && Object.keys(train).length === 0) return cells;
-  return cells.map((c) => ({ ...c, llc: { ...c.llc, ...llc } as SgldSettings, train: { ...c.train, ...train } as TrainSettings }));
+  if (Object.keys(llc).length === 0 && Object.keys(train).length === 0 && o.loss == null) return cells;
+  return cells.map((c) => ({ ...c, ...(o.loss ? { loss: o.loss } : {}), llc: { ...c.llc, ...llc } as SgldSettings, train: { ...c.train, ...train } as TrainSettings }));
 }
 
 function defined<T extends object>(x: T): Partial<T> {
@@ -310,7 +316,7 @@ export function cellsTag(cells: CellConfig[], defaults: CellConfig[]): string {
   };
   settings('llc', TAG_NAMES);
   settings('train', TRAIN_TAG_NAMES);
-  for (const [name, f] of [['n', (c: CellConfig) => c.numTrain], ['ntest', (c: CellConfig) => c.numTest]] as const) {
+  for (const [name, f] of [['n', (c: CellConfig) => c.numTrain], ['ntest', (c: CellConfig) => c.numTest], ['loss', (c: CellConfig) => c.loss ?? 'ce']] as const) {
     const now = set(cells, f);
     if (!now.every((v) => set(defaults, f).includes(v))) parts.push(`${name}${now.length === 1 ? f(cells[0]) : 'var'}`);
   }

@@ -176,9 +176,34 @@ export function toDataFrame(records: object[], columns?: string[]): any {
   return new dfd.DataFrame(flat);
 }
 
-/** Rows of a sweep as a DataFrame of the columns people read first. */
+/** The columns of a results table, in the order people read them. */
+export const RESULT_COLUMNS = ['architecture', 'k', 'seed', 'order', 'loss', 'epsilon', 'gamma', 'nbeta', 'llcMean', 'llcMcse', 'failed', 'failReason', 'flags', 'acceptance', 'rhatRank', 'essBulk', 'testAccuracy', 'trainLoss', 'epochs', 'stoppedBecause', 'numTrain', 'numParams', 'backend', 'trainSeconds', 'llcSeconds'];
+
+/** One flat record per cell (settings and results), for a DataFrame or a CSV file. */
+export function resultRecords(rows: ResultRow[]): Record<string, unknown>[] {
+  return rows.map((r) => ({
+    ...r,
+    loss: r.config.loss,
+    epsilon: r.config.llc.epsilon,
+    gamma: r.config.llc.gamma,
+    nbeta: r.nbeta,
+    flags: [...new Set(r.flags)].join(' '),
+    acceptance: r.acceptancePerChain?.length ? r.acceptancePerChain.reduce((a, b) => a + b, 0) / r.acceptancePerChain.length : NaN,
+  }));
+}
+
+/** Rows of a sweep as a danfo DataFrame (RESULT_COLUMNS): groupby, describe, toCSV as usual. */
 export function resultsFrame(rows: ResultRow[]): any {
-  return toDataFrame(rows, ['architecture', 'k', 'seed', 'order', 'llcMean', 'llcStd', 'testAccuracy', 'trainLoss', 'epochs', 'stoppedBecause', 'flags', 'llcSeconds']);
+  return toDataFrame(resultRecords(rows), RESULT_COLUMNS);
+}
+
+/** The same table as CSV text (RFC 4180 quoting; NaN as an empty field). */
+export function resultsFrameCsv(rows: ResultRow[]): string {
+  const quote = (v: unknown) => {
+    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? '');
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [RESULT_COLUMNS.join(','), ...resultRecords(rows).map((r) => RESULT_COLUMNS.map((c) => quote(r[c])).join(','))].join('\n') + '\n';
 }
 
 // ---- Comparing the MLP − CNN gap across data sets (notebook 05) ----

@@ -15,6 +15,8 @@ import { cellLabel, loadCellResults, runCells } from '../lib/runner';
 import { helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli';
 import { reportSweep } from '../lib/report';
 import { ResultRow } from '../lib/experiment';
+import { writeFileAtomic } from '../lib/store';
+import { resultsFrameCsv } from '../lib/summary';
 import { REPO_ROOT } from '../lib/paths';
 import { setFigureTag } from '../lib/plots';
 
@@ -67,6 +69,10 @@ async function main(): Promise<number> {
   const partial = selectionNote(options);
   if (partial) console.log(`note: the figures show ${partial}`);
   await reportSweep(options.sweep, rows, profile, options.figuresDir);
+  if (options.csv) {
+    writeFileAtomic(options.csv, resultsFrameCsv(rows));
+    console.log(`wrote ${rows.length} cells to ${options.csv}`);
+  }
   return 0;
 }
 

@@ -170,3 +170,10 @@ test('Ctrl-C stops a sweep: says what is saved and the exact resume command, sto
   assert.match(rerun.stderr, new RegExp(`6 cells, ${before} already done, ${6 - before} to run`));
   assert.equal(count(), 6);
 });
+
+test('--loss sets every cell\'s loss (and names the figures), a bad one names the valid ones; --csv takes a file', () => {
+  const o = parseArgs(['--profile', 'tiny', '--loss', 'writeup', '--csv', 'out.csv']);
+  assert.equal(o.csv, 'out.csv');
+  assert.ok(selectedCells(o).every((c) => c.loss === 'writeup'));
+  assert.throws(() => parseArgs(['--loss', 'mse']), /unknown loss 'mse'; valid: ce, writeup/);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ResultRow } from '../lib/experiment';
-import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, stepSizeElasticity } from '../lib/summary';
+import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, RESULT_COLUMNS, resultsFrameCsv, stepSizeElasticity } from '../lib/summary';
 import { makeRng } from '../lib/rng';
 
 /** The fields the summaries read, on a minimal row. */
@@ -75,4 +75,15 @@ test('gapAccuracyModel: a gap driven by the accuracy difference loads on accurac
   const [, kCoef, accCoef] = fit.coefficients;
   assert.ok(accCoef.lo > 0 && accCoef.p < 1e-6, JSON.stringify(accCoef));
   assert.ok(kCoef.lo < 0 && kCoef.hi > 0, JSON.stringify(kCoef));
+});
+
+test('resultsFrameCsv: one line per cell with the documented columns; NaN is empty and text with commas is quoted', () => {
+  const r = { ...row('mlp', 3, 1, NaN), config: { loss: 'ce', llc: { epsilon: 2e-4, gamma: 10 } }, flags: ['spike', 'spike'], failReason: 'spike, again', acceptancePerChain: [0.5, 0.7] } as unknown as ResultRow;
+  const [header, line] = resultsFrameCsv([r]).trim().split('\n');
+  assert.deepEqual(header.split(','), RESULT_COLUMNS);
+  const cell = (name: string) => line.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)[RESULT_COLUMNS.indexOf(name)];
+  assert.equal(cell('llcMean'), '');
+  assert.equal(cell('flags'), 'spike');
+  assert.equal(cell('failReason'), '"spike, again"');
+  assert.equal(cell('acceptance'), '0.6');
 });
