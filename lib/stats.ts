@@ -1,8 +1,13 @@
 /**
  * Small statistics for summaries: Student-t quantiles and tails, confidence
- * intervals, ordinary least squares with a slope interval, the paired t-test,
- * the normal quantile and the χ² tail (for diagnostics.ts).
+ * intervals, ordinary least squares with standard errors, the paired and Welch
+ * t-tests, the normal quantile and the χ² and F tails. The median and the
+ * correlation come from `simple-statistics`; what it lacks (the t, F and χ²
+ * distributions, intervals, OLS standard errors) is here, pinned by reference
+ * values in test/stats.test.ts. mean and variance stay here: they take typed arrays
+ * and return NaN for too few values where simple-statistics throws.
  */
+import { median as ssMedian, sampleCorrelation } from 'simple-statistics';
 
 /** Arithmetic mean. */
 export function mean(xs: ArrayLike<number>): number {
@@ -242,29 +247,18 @@ export function welchTTest(a: number[], b: number[], level = 0.95): TwoSampleTes
   return { difference, lo: difference - half, hi: difference + half, t, df, p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN, meanA: ca.mean, meanB: cb.mean, nA: ca.n, nB: cb.n };
 }
 
-/** Pearson correlation with its two-sided p-value (t with n − 2 df). */
+/** Pearson correlation with its two-sided p-value (t with n − 2 df); NaN with fewer than 3 pairs. */
 export function pearson(x: number[], y: number[]): { r: number; n: number; p: number } {
   const n = x.length;
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  const r = sxy / Math.sqrt(sxx * syy);
+  if (n < 3) return { r: NaN, n, p: NaN };
+  const r = sampleCorrelation(x, y);
   const t = (r * Math.sqrt(n - 2)) / Math.sqrt(Math.max(1e-300, 1 - r * r));
-  return { r, n, p: n > 2 ? tTwoSidedP(t, n - 2) : NaN };
+  return { r, n, p: tTwoSidedP(t, n - 2) };
 }
 
 /** Median (mean of the two middle values for an even count; NaN when empty). */
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length;
-  return m ? (s[(m - 1) >> 1] + s[m >> 1]) / 2 : NaN;
+  return xs.length ? ssMedian(xs) : NaN;
 }
 
 /** P(F > f) for Snedecor's F with (d1, d2) degrees of freedom: I_{d2/(d2 + d1 f)}(d2/2, d1/2). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fUpperTail, median, ols } from '../lib/stats';
+import { fUpperTail, median, ols, pearson } from '../lib/stats';
 
 test('median: middle value, mean of the two middle values, NaN when empty; input untouched', () => {
   const xs = [5, 1, 3];
@@ -26,4 +26,12 @@ test('ols: coefficients and standard errors match NumPy (lstsq, σ̂²(XᵀX)⁻
   assert.equal(fit.df, 4);
   assert.ok(b.lo < b.estimate && b.estimate < b.hi && b.p < 1e-4);
   assert.throws(() => ols({ one: x.map(() => 1), two: x.map(() => 2) }, x), /singular.*'two'/);
+});
+
+test('pearson (simple-statistics r, our t tail) matches SciPy stats.pearsonr', () => {
+  for (const [x, y, r, p] of [[[1, 2, 3, 4, 5, 6], [1.1, 1.9, 3.2, 3.9, 5.1, 5.8], 0.9969677360790914, 1.3777996465018388e-5], [[1, 2, 3, 4, 5], [2, 1, 4, 3, 5], 0.8, 0.10408803866182782]] as const) {
+    const got = pearson([...x], [...y]);
+    assert.ok(Math.abs(got.r - r) < 1e-12 && Math.abs(got.p - p) < 1e-9 * Math.max(1, p * 1e3), `${got.r} ${got.p}`);
+  }
+  assert.ok(Number.isNaN(pearson([1, 2], [2, 1]).r));
 });
