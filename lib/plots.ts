@@ -26,14 +26,14 @@ export function scalingCurveSpec(summary: SummaryRow[], fits: FitRow[], title = 
   const x = { field: 'k', type: 'quantitative', title: 'number of labels k', scale: { domain: [kMin - 0.3, kMax + 0.3] }, axis: { values: [...new Set(ks)], format: 'd' } };
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'points: mean over seeds; bars: 95 % t-interval; lines: least-squares fit (slope with 95 % CI, R²)' },
+    // The fits are described in the subtitle, not on the plot, where their labels covered the k = 9–10 points.
+    title: { text: title, subtitle: ['points: mean over seeds; bars: 95 % t-interval; dashed: least-squares fit', ...fits.map((f) => `${f.architecture}: slope ${f.slope.toFixed(1)} per label [${f.slopeLo.toFixed(1)}, ${f.slopeHi.toFixed(1)}], R² ${f.r2.toFixed(2)}`)] },
     width: 460,
     height: 300,
     layer: [
       { data: { values: summary }, mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'ciLo', type: 'quantitative', title: LLC_AXIS }, y2: { field: 'ciHi' }, color } },
       { data: { values: summary }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, tooltip: [{ field: 'mean' }, { field: 'count' }] } },
       { data: { values: fitLines }, mark: { type: 'line', strokeDash: [4, 3] }, encoding: { x, y: { field: 'fit', type: 'quantitative' }, color, detail: { field: 'label' } } },
-      { data: { values: fitLines.filter((_, i) => i % 2 === 1) }, mark: { type: 'text', align: 'right', dy: -8, fontSize: 10 }, encoding: { x, y: { field: 'fit', type: 'quantitative' }, text: { field: 'label' }, color } },
     ],
   };
 }
