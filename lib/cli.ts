@@ -11,15 +11,7 @@ import * as sweeps from './sweeps';
 import { getProfile, parseShard, parseSweep, Profile, PROFILES, shardCells, SweepName, SWEEPS, sweepCells } from './sweeps';
 
 /** SGLD settings the command line can override (cell.llc). */
-export interface SgldOverrides {
-  epsilon?: number;
-  gamma?: number;
-  nbeta?: number | 'auto';
-  numChains?: number;
-  numDraws?: number;
-  numBurnin?: number;
-  batchSize?: number;
-}
+export type SgldOverrides = Pick<SgldSettings, 'epsilon' | 'gamma' | 'nbeta' | 'numChains' | 'numDraws' | 'numBurnin' | 'batchSize'>;
 
 /** Training settings the command line can override (cell.train). */
 export interface TrainOverrides {
@@ -342,3 +334,17 @@ export function settingsTag(o: CliOptions): string {
 }
 
 export { ARCHITECTURES };
+
+/**
+ * A script's entry: run `main`, exit with its code; an error prints its message (not a stack:
+ * our errors name the bad value and the valid ones) and exits 1.
+ */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

@@ -11,7 +11,7 @@
 import * as path from 'path';
 import { initBackend, tf } from '../lib/backend';
 import { disposeSplit, uploadSplit } from '../lib/batches';
-import { eachFlag, positiveInt } from '../lib/cli';
+import { eachFlag, positiveInt, runMain } from '../lib/cli';
 import { defaultDataDir, resolveCell, taskForCell, trainedModel } from '../lib/experiment';
 import { estimateLlc } from '../lib/llc';
 import { labelSelector, LOSSES, modelDef, parseArchitecture, taskLoss, weightsToTensors } from '../lib/models';
@@ -97,11 +97,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
-  );
+  runMain(main);
 }

@@ -21,7 +21,7 @@ import {
   toPoint,
   writeCalibration,
 } from '../lib/calibration';
-import { eachFlag, positiveInt } from '../lib/cli';
+import { eachFlag, positiveInt, runMain } from '../lib/cli';
 import { Dataset, DATASETS } from '../lib/experiment';
 import { markdownTable } from '../lib/report';
 import { runCells } from '../lib/runner';
@@ -112,10 +112,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+runMain(main);

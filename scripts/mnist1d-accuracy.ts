@@ -28,7 +28,7 @@ import {
   ReferenceRun,
   runReferenceModel,
 } from '../lib/mnist1d-reference';
-import { eachFlag, positiveInt } from '../lib/cli';
+import { eachFlag, positiveInt, runMain } from '../lib/cli';
 import { repoPath } from '../lib/paths';
 import { bar, StatusLine } from '../lib/progress';
 
@@ -163,10 +163,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+runMain(main);

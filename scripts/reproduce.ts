@@ -12,7 +12,7 @@
  */
 import * as path from 'path';
 import { cellLabel, loadCellResults, runCells } from '../lib/runner';
-import { helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli';
+import { helpText, parseArgs, selectedCells, selectionNote, settingsTag, runMain } from '../lib/cli';
 import { reportSweep } from '../lib/report';
 import { ResultRow } from '../lib/experiment';
 import { writeFileAtomic } from '../lib/store';
@@ -77,11 +77,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
-  );
+  runMain(main);
 }
