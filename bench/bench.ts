@@ -82,7 +82,8 @@ function runEngine(job: Partial<EngineJob> & Pick<EngineJob, 'column' | 'backend
 const rows: Row[] = [];
 const fmtLoad = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
-const fmtLoss = (x: number) => (Math.abs(x) < 1e4 ? x.toFixed(3) : x.toExponential(2));
+/** A loss as read: fixed point, exponent form once a chain has exploded, 'NaN' once it diverged (IPC turns NaN into null). */
+const fmtLoss = (x: number | null) => (x == null || !Number.isFinite(x) ? String(x ?? NaN) : Math.abs(x) < 1e4 ? x.toFixed(3) : x.toExponential(2));
 
 function machine() {
   const cpus = os.cpus();

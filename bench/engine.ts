@@ -123,7 +123,7 @@ async function memory(job: EngineJob, data: ReturnType<typeof uploadSplit>): Pro
     before,
     after,
     afterDispose: tf.memory().numTensors,
-    chain: { firstLoss: losses[0], lastLoss: losses[losses.length - 1], maxLoss: Math.max(...finite), firstNonFinite: firstNonFinite < 0 ? null : firstNonFinite },
+    chain: { firstLoss: losses[0], lastLoss: losses[losses.length - 1], maxLoss: finite.length ? Math.max(...finite) : NaN, firstNonFinite: firstNonFinite < 0 ? null : firstNonFinite },
   });
 }
 
