@@ -96,12 +96,16 @@ export interface CalibrationResult {
   numTrain: number;
   options: Required<CalibrationOptions>;
   rule: string;
+  /** False when the search stopped before the rule decided (`--cached-only`): no choice is made. */
+  complete: boolean;
   /** The choice: per-architecture ε, shared γ and nβ factor; null where no setting passed. */
   chosen: { gamma: number; nbetaFactor: number; epsilon: Partial<Record<Architecture, number>> } | null;
   /** What the rule found at each γ (for the notebook's table). */
   perGamma: { gamma: number; epsilon: Partial<Record<Architecture, number | null>> }[];
   points: CalibrationPoint[];
+  /** Wall time of this run of the script, and the compute time of every point's cell (training + SGLD, one worker each). */
   seconds: number;
+  cellSeconds: number;
   finishedAt: string;
 }
 

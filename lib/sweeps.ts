@@ -119,6 +119,7 @@ export function calibratedProfile(dataDir?: string): Profile {
   const fromFile = (dataset: Dataset) => {
     const c = readCalibration(dataset, dataDir);
     if (c == null) return null;
+    if (!c.complete) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) is incomplete: run \`npm run calibrate${dataset === 'mnist' ? '' : ' -- --dataset ' + dataset}\` to finish it`);
     if (c.chosen == null) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`);
     const { gamma, nbetaFactor, epsilon } = c.chosen;
     const llc: SgldSettings = { gamma, nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain), numChains: c.options.numChains, numDraws: c.options.numDraws, numBurnin: c.options.numBurnin, stepsBetweenDraws: 1, batchSize: 256 };

@@ -7,6 +7,7 @@
  *   npm run calibrate                          MNIST at the full profile's n (~1 h on 2 cores, native engine)
  *   npm run calibrate -- --dataset mnist1d
  *   npm run calibrate -- --workers 2 --ks 2,10 --epsilons 1e-6,1e-5,1e-4 --gammas 10,100
+ *   npm run calibrate -- --cached-only        decide from computed points only; save as incomplete if more are needed
  */
 import {
   CALIBRATION_DEFAULTS,
@@ -24,10 +25,11 @@ import {
 import { eachFlag, positiveInt, runMain } from '../lib/cli';
 import { Dataset, DATASETS } from '../lib/experiment';
 import { markdownTable } from '../lib/report';
-import { runCells } from '../lib/runner';
+import { loadCellResults, runCells } from '../lib/runner';
+import { CellConfig } from '../lib/experiment';
 import { getProfile, sweepCells } from '../lib/sweeps';
 
-const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
   defaults: dataset mnist, profile full (its n and training), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
   epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')}`;
 
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
   let dataset: Dataset = 'mnist';
   let profileName = 'full';
   let workers: number | undefined;
+  let cachedOnly = false;
   const options: CalibrationOptions = {};
   try {
     eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
@@ -54,6 +57,7 @@ async function main(): Promise<number> {
         }
         case '--profile': profileName = value(); break;
         case '--workers': workers = positiveInt('--workers', value()); break;
+        case '--cached-only': cachedOnly = true; break;
         case '--ks': options.ks = numbers('--ks', value()); break;
         case '--epsilons': options.epsilons = numbers('--epsilons', value()); break;
         case '--gammas': options.gammas = numbers('--gammas', value()); break;
@@ -74,20 +78,30 @@ async function main(): Promise<number> {
   console.error(`calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`);
 
   let points: CalibrationPoint[] = [];
+  let complete = true;
+  const waveCells: CellConfig[] = [];
   for (let wave = 1; ; wave++) {
     const cells = nextStage1Cells(points, base, o);
     if (cells.length === 0) break;
+    if (cachedOnly && loadCellResults(cells, folder).some((r) => r == null)) {
+      console.error(`--cached-only: wave ${wave} needs cells not computed yet; saving the search so far as incomplete`);
+      complete = false;
+      break;
+    }
     const what = [...new Set(cells.map((c) => `${c.architecture} γ=${c.llc.gamma} ε=${c.llc.epsilon}`))].join('; ');
     console.error(`stage 1, wave ${wave}: ${cells.length} points (${what})`);
     const rows = await runCells(cells, { profile: folder, workers });
     points = points.concat(rows.map((r) => toPoint(r, o)));
+    waveCells.push(...cells);
   }
   const s1 = chooseStage1(points, o);
+  const pointCells: CellConfig[] = waveCells;
   let chosen: CalibrationResult['chosen'] = null;
-  if (s1.gamma != null) {
+  if (complete && s1.gamma != null) {
     const cells2 = stage2Cells(base, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
     console.error(`stage 2: nβ factors at γ = ${s1.gamma}, ε ${JSON.stringify(s1.epsilon)}: ${cells2.length} points`);
     const rows2 = await runCells(cells2, { profile: folder, workers });
+    waveCells.push(...cells2);
     points = points.concat(rows2.map((r) => toPoint(r, o)));
     const factor = chooseNbetaFactor(points, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
     if (factor != null) chosen = { gamma: s1.gamma, nbetaFactor: factor, epsilon: s1.epsilon };
@@ -98,15 +112,18 @@ async function main(): Promise<number> {
     numTrain: base.numTrain,
     options: o,
     rule: CALIBRATION_RULE,
+    complete,
     chosen,
     perGamma: s1.perGamma,
     points,
     seconds: (Date.now() - t0) / 1000,
+    cellSeconds: points.length ? loadCellResults(pointCells, folder).reduce((a, r) => a + (r ? r.trainSeconds + r.llcSeconds : 0), 0) : 0,
     finishedAt: new Date().toISOString(),
   };
   const file = writeCalibration(result);
   console.log(markdownTable(points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' }))));
   console.log(`\nper γ: ${s1.perGamma.map((g) => `γ=${g.gamma}: ${Object.entries(g.epsilon).map(([a, e]) => `${a} ε=${e ?? 'none'}`).join(', ')}`).join(' | ')}`);
+  if (!complete) console.log('INCOMPLETE: the search needs more points; rerun without --cached-only to compute them');
   console.log(chosen ? `chosen: γ = ${chosen.gamma}, nβ = ${chosen.nbetaFactor} × n/log n, ε ${Object.entries(chosen.epsilon).map(([a, e]) => `${a} ${e}`).join(', ')}` : 'no setting passed the rule (see the reasons above)');
   console.log(`wrote ${file} (${(result.seconds / 60).toFixed(1)} min)`);
   return 0;
