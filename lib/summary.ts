@@ -168,9 +168,14 @@ export function crossovers(rows: ResultRow[], options: SummaryOptions = {}): Cro
 /** Any array of flat records as a danfo DataFrame (danfo is loaded on first use: it is slow to import). */
 export function toDataFrame(records: object[], columns?: string[]): any {
   const dfd = require('danfojs');
+  // Every record gets every column (NaN where it has none: e.g. a label order missing a k whose cells failed).
+  const keys = columns ?? [...new Set(records.flatMap((r) => Object.keys(r)))];
   const flat = records.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (!columns || columns.includes(k)) o[k] = typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v; // integers (counts, parameters) stay exact
+    for (const k of keys) {
+      const v = (r as Record<string, unknown>)[k];
+      o[k] = v === undefined ? NaN : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v; // integers (counts, parameters) stay exact
+    }
     return o;
   });
   return new dfd.DataFrame(flat);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ResultRow } from '../lib/experiment';
-import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, RESULT_COLUMNS, resultsFrameCsv, stepSizeElasticity } from '../lib/summary';
+import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, RESULT_COLUMNS, resultsFrameCsv, stepSizeElasticity, toDataFrame } from '../lib/summary';
 import { makeRng } from '../lib/rng';
 
 /** The fields the summaries read, on a minimal row. */
@@ -86,4 +86,11 @@ test('resultsFrameCsv: one line per cell with the documented columns; NaN is emp
   assert.equal(cell('flags'), 'spike');
   assert.equal(cell('failReason'), '"spike, again"');
   assert.equal(cell('acceptance'), '0.6');
+});
+
+test('toDataFrame gives records with different keys the union of columns (NaN where missing)', () => {
+  const df = toDataFrame([{ order: 'a', k2: 1 }, { order: 'b', k3: 2 }]);
+  assert.deepEqual(df.columns, ['order', 'k2', 'k3']);
+  assert.ok(Number.isNaN(df.values[1][1]));
+  assert.doesNotThrow(() => df.toString());
 });
