@@ -13,7 +13,7 @@ import { repoPath } from './paths';
 import { backendName, tf } from './backend';
 import { disposeSplit, uploadSplit } from './batches';
 import { diagnose, Diagnostics } from './diagnostics';
-import { estimateLlc, LlcOptions, resolveLlcSettings } from './llc';
+import { chainStatistics, estimateLlc, LlcOptions, resolveLlcSettings } from './llc';
 import { Architecture, labelSelector, LossKind, modelDef, numParams, parseArchitecture, parseLoss, taskLoss, weightsToTensors } from './models';
 import { deriveSeed } from './rng';
 import { configKey, readJson, readWeights, writeJsonAtomic, writeWeights } from './store';
@@ -154,8 +154,7 @@ export function withCurrentDiagnostics(row: ResultRow): ResultRow {
 
 /** The row fields that follow from the diagnostics: flags, which chains count, λ̂ ± MCSE over them. */
 function diagnosticFields(d: Diagnostics, llcPerChain: number[]) {
-  const ok = llcPerChain.filter((_, c) => !d.failedChains.includes(c));
-  const llcMean = ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  const { llcMean, llcStd } = chainStatistics(llcPerChain, d.failedChains);
   const failedFlags = d.flags.filter((f) => f.chain != null && d.failedChains.includes(f.chain) && ['diverged', 'exceedsHalfDim', 'spike'].includes(f.code));
   return {
     flags: d.flags.map((f) => f.code),
@@ -165,7 +164,7 @@ function diagnosticFields(d: Diagnostics, llcPerChain: number[]) {
     failReason: Number.isFinite(llcMean) ? null : [...new Set(failedFlags.map((f) => f.code))].join('+') || 'diverged',
     failedChains: d.failedChains,
     llcMean,
-    llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN,
+    llcStd,
     llcMcse: d.mcse,
     rhat: d.rhat,
     rhatRank: d.rhatRank,

@@ -211,8 +211,8 @@ export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], dat
   }
 }
 
-/** Losses are read back in blocks of this many steps, not per step. */
-const READBACK_BLOCK = 100;
+/** Losses are read back in blocks of this many steps, not per step (and a chain is checked for divergence as often). */
+export const READBACK_BLOCK = 100;
 
 /** Per step of one chain: the minibatch loss at w_t and the MALA acceptance of the move w_{t−1} → w_t (NaN at t = 0). */
 export interface ChainTrace {
@@ -330,18 +330,10 @@ export function runChain(
     for (let step = 0; step < totalSteps; step++) {
       c.step();
       tick();
-      // A chain whose loss is no longer finite stays so (NaN weights): stop it and let the
-      // rest of its trace be NaN, as running on would make it, without the compute.
-      if ((step + 1) % READBACK_BLOCK === 0) {
-        const so = c.flush();
-        if (!Number.isFinite(so.losses[step])) {
-          for (let rest = step + 1; rest < totalSteps; rest++) tick();
-          const losses = new Float32Array(totalSteps).fill(NaN);
-          const acceptance = new Float64Array(totalSteps).fill(NaN);
-          losses.set(so.losses);
-          acceptance.set(so.acceptance);
-          return { losses, acceptance };
-        }
+      // A chain whose loss is no longer finite stays so (NaN weights): stop it early.
+      if ((step + 1) % READBACK_BLOCK === 0 && !Number.isFinite(c.flush().losses[step])) {
+        for (let rest = step + 1; rest < totalSteps; rest++) tick();
+        return nanPadded(c.flush(), totalSteps);
       }
     }
     const trace = c.flush();
@@ -351,17 +343,67 @@ export function runChain(
   }
 }
 
-/** Keep every `stepsBetweenDraws`-th step after burn-in. */
-function keptDraws(perStep: Float32Array | Float64Array, s: LlcSettings): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.numDraws; i++) out.push(perStep[s.numBurnin + (i + 1) * s.stepsBetweenDraws - 1]);
-  return out;
+/**
+ * A stopped chain's trace over all `totalSteps`: the steps not taken are NaN, as running on
+ * would have made them once the loss stopped being finite.
+ */
+export function nanPadded(trace: ChainTrace, totalSteps: number): ChainTrace {
+  const losses = new Float32Array(totalSteps).fill(NaN);
+  const acceptance = new Float64Array(totalSteps).fill(NaN);
+  losses.set(trace.losses.subarray(0, totalSteps));
+  acceptance.set(trace.acceptance.subarray(0, totalSteps));
+  return { losses, acceptance };
+}
+
+/** The steps kept as draws: every `stepsBetweenDraws`-th after burn-in. */
+export function keptIndices(s: LlcSettings): number[] {
+  return Array.from({ length: s.numDraws }, (_, i) => s.numBurnin + (i + 1) * s.stepsBetweenDraws - 1);
 }
 
 /** Mean acceptance over a chain's moves; the first step (no move) is NaN by construction and skipped, a diverged move (NaN) makes it NaN. */
 function meanAcceptance(trace: number[]): number {
   const moves = Number.isNaN(trace[0]) ? trace.slice(1) : trace;
   return moves.length ? mean(moves) : NaN;
+}
+
+/** λ̂ mean and sd (n − 1; NaN with fewer than 2) over the chains that did not fail; the mean is NaN if all failed. */
+export function chainStatistics(llcPerChain: number[], failedChains: number[]): { llcMean: number; llcStd: number } {
+  const ok = llcPerChain.filter((_, c) => !failedChains.includes(c));
+  const llcMean = ok.length ? mean(ok) : NaN;
+  return { llcMean, llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN };
+}
+
+/**
+ * The estimate from the chains' per-step traces (eq. 13 on the kept draws of each chain), with
+ * its diagnostics: what estimateLlc returns, for callers that run the chains themselves.
+ */
+export function llcFromChains(
+  traces: ChainTrace[],
+  ctx: { initLoss: number; numParams: number; settings: LlcSettings; thresholds?: DiagnosticThresholds; startedAt: number },
+): LlcResult {
+  const s = ctx.settings;
+  const kept = keptIndices(s);
+  const lossTraces = traces.map((t) => kept.map((i) => t.losses[i]));
+  const acceptanceTraces = traces.map((t) => kept.map((i) => t.acceptance[i]));
+  const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
+  const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, ctx.initLoss, s.nbeta));
+  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams: ctx.numParams, nbeta: s.nbeta, initLoss: ctx.initLoss, acceptance: acceptancePerChain }, ctx.thresholds);
+  const { llcMean, llcStd } = chainStatistics(llcPerChain, diagnostics.failedChains);
+  return {
+    llcMean,
+    llcStd,
+    llcMcse: diagnostics.mcse,
+    llcPerChain,
+    lossTraces,
+    acceptancePerChain,
+    acceptanceTraces,
+    initLoss: ctx.initLoss,
+    numParams: ctx.numParams,
+    settings: s,
+    backend: backendName(),
+    seconds: (Date.now() - ctx.startedAt) / 1000,
+    diagnostics,
+  };
 }
 
 /**
@@ -376,18 +418,7 @@ export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSp
   const totalSteps = s.numChains * (s.numBurnin + s.numDraws * s.stepsBetweenDraws);
   let done = 0;
   const tick = () => options.onStep?.(++done, totalSteps);
-  const lossTraces: number[][] = [];
-  const acceptanceTraces: number[][] = [];
-  for (let chain = 0; chain < s.numChains; chain++) {
-    const trace = runChain(lossFn, weights, data, s, chain, tick);
-    lossTraces.push(keptDraws(trace.losses, s));
-    acceptanceTraces.push(keptDraws(trace.acceptance, s));
-  }
-  const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
-  const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, initLoss, s.nbeta));
-  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams, nbeta: s.nbeta, initLoss, acceptance: acceptancePerChain }, options.thresholds);
-  const ok = llcPerChain.filter((_, c) => !diagnostics.failedChains.includes(c));
-  const llcMean = ok.length ? mean(ok) : NaN;
-  const llcStd = ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN;
-  return { llcMean, llcStd, llcMcse: diagnostics.mcse, llcPerChain, lossTraces, acceptancePerChain, acceptanceTraces, initLoss, numParams, settings: s, backend: backendName(), seconds: (Date.now() - start) / 1000, diagnostics };
+  const traces: ChainTrace[] = [];
+  for (let chain = 0; chain < s.numChains; chain++) traces.push(runChain(lossFn, weights, data, s, chain, tick));
+  return llcFromChains(traces, { initLoss, numParams, settings: s, thresholds: options.thresholds, startedAt: start });
 }
