@@ -21,8 +21,8 @@ export interface SgldStepSettings {
 
 /**
  * The drift −(ε/2)·∇U(w) of the update, where U(w) = nβ·L_m(w) + (γ/2)·‖w − w*‖² is the
- * potential the chain samples exp(−U) from. The same float32 operations as sgldUpdate's
- * tf-op path, so passing it there changes nothing. Call inside tf.tidy.
+ * potential the chain samples exp(−U) from: the tf-op path of sgldUpdate, computed once and
+ * passed to it when the MALA acceptance also needs it. Call inside tf.tidy.
  */
 export function sgldDrift(w: tf.Tensor, grad: tf.Tensor, wStar: tf.Tensor, { epsilon, gamma, nbeta }: SgldStepSettings): tf.Tensor {
   return tf.add(tf.mul(grad, tf.scalar(-(epsilon / 2) * nbeta)), tf.mul(tf.sub(w, wStar), tf.scalar(-(epsilon / 2) * gamma)));
@@ -82,11 +82,9 @@ export function sgldUpdate(
   const coefficients = { a: -(epsilon / 2) * nbeta, b: -(epsilon / 2) * gamma, c: Math.sqrt(epsilon) };
   // On wasm: one fused pass per tensor, the same float32 operations in the same order.
   if (simdActive() && w.every((t) => t.dtype === 'float32')) return w.map((wi, i) => sgldUpdateSimd(wi, grads[i], wStar[i], noise[i], coefficients));
-  const a = tf.scalar(coefficients.a);
-  const b = tf.scalar(coefficients.b);
   const c = tf.scalar(coefficients.c);
   return w.map((wi, i) => {
-    const drift = drifts?.[i] ?? tf.add(tf.mul(grads[i], a), tf.mul(tf.sub(wi, wStar[i]), b));
+    const drift = drifts?.[i] ?? sgldDrift(wi, grads[i], wStar[i], { epsilon, gamma, nbeta });
     return tf.add(wi, tf.add(drift, tf.mul(noise[i], c)));
   });
 }
