@@ -26,7 +26,7 @@ import { eachFlag, positiveInt, runMain } from '../lib/cli';
 import { Dataset, DATASETS } from '../lib/experiment';
 import { markdownTable } from '../lib/report';
 import { loadCellResults, runCells } from '../lib/runner';
-import { CellConfig } from '../lib/experiment';
+import { ResultRow } from '../lib/experiment';
 import { getProfile, sweepCells } from '../lib/sweeps';
 
 const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
@@ -79,7 +79,11 @@ async function main(): Promise<number> {
 
   let points: CalibrationPoint[] = [];
   let complete = true;
-  const waveCells: CellConfig[] = [];
+  let cellSeconds = 0; // compute time of the points' cells (training + SGLD), from their rows
+  const addRows = (rows: ResultRow[]) => {
+    points = points.concat(rows.map((r) => toPoint(r, o)));
+    cellSeconds += rows.reduce((a, r) => a + r.trainSeconds + r.llcSeconds, 0);
+  };
   for (let wave = 1; ; wave++) {
     const cells = nextStage1Cells(points, base, o);
     if (cells.length === 0) break;
@@ -91,18 +95,15 @@ async function main(): Promise<number> {
     const what = [...new Set(cells.map((c) => `${c.architecture} γ=${c.llc.gamma} ε=${c.llc.epsilon}`))].join('; ');
     console.error(`stage 1, wave ${wave}: ${cells.length} points (${what})`);
     const rows = await runCells(cells, { profile: folder, workers });
-    points = points.concat(rows.map((r) => toPoint(r, o)));
-    waveCells.push(...cells);
+    addRows(rows);
   }
   const s1 = chooseStage1(points, o);
-  const pointCells: CellConfig[] = waveCells;
   let chosen: CalibrationResult['chosen'] = null;
   if (complete && s1.gamma != null) {
     const cells2 = stage2Cells(base, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
     console.error(`stage 2: nβ factors at γ = ${s1.gamma}, ε ${JSON.stringify(s1.epsilon)}: ${cells2.length} points`);
     const rows2 = await runCells(cells2, { profile: folder, workers });
-    waveCells.push(...cells2);
-    points = points.concat(rows2.map((r) => toPoint(r, o)));
+    addRows(rows2);
     const factor = chooseNbetaFactor(points, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
     if (factor != null) chosen = { gamma: s1.gamma, nbetaFactor: factor, epsilon: s1.epsilon };
   }
@@ -117,7 +118,7 @@ async function main(): Promise<number> {
     perGamma: s1.perGamma,
     points,
     seconds: (Date.now() - t0) / 1000,
-    cellSeconds: points.length ? loadCellResults(pointCells, folder).reduce((a, r) => a + (r ? r.trainSeconds + r.llcSeconds : 0), 0) : 0,
+    cellSeconds,
     finishedAt: new Date().toISOString(),
   };
   const file = writeCalibration(result);
