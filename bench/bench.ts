@@ -18,12 +18,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { nativeAvailable, tf } from '../lib/backend';
-import { eachFlag } from '../lib/cli';
-import { Architecture, ARCHITECTURES, modelDef, numParams } from '../lib/models';
-import { REPO_ROOT, repoPath } from '../lib/paths';
-import { formatDuration } from '../lib/progress';
-import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask } from '../lib/tasks';
+import { nativeAvailable, tf } from '../lib/engine/backend';
+import { eachFlag } from '../lib/cli/flags';
+import { Architecture, ARCHITECTURES, modelDef, numParams } from '../lib/models/models';
+import { REPO_ROOT, repoPath } from '../lib/experiments/paths';
+import { formatDuration } from '../lib/experiments/progress';
+import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask } from '../lib/data/tasks';
 import { EngineJob } from './engine';
 import { estimateSweep, estimateTable, fmtRate, profileNeeds, rowLine, stats, find, summaryTable, writeResults } from './report';
 import { Budget, FC1_FLOPS_PER_EXAMPLE, LABELS, Row } from './steps';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const estLines = estimateTable(estimates);
   const estNotes = [
     `Sweep 'writeup'; training at the maximum epochs (early stopping only shortens it); forward examples = per-epoch test evaluation, final train and test evaluation and L_n(w*), at batch ${EVAL_BATCH}; ` +
-      `MNIST loading ${dataSeconds.toFixed(1)} s per cell; workers scheduled as lib/runner.ts does, at parallel efficiency ${efficiency.toFixed(2)} (${m.cores >= 2 ? 'measured' : 'one core'}).`,
+      `MNIST loading ${dataSeconds.toFixed(1)} s per cell; workers scheduled as lib/experiments/runner.ts does, at parallel efficiency ${efficiency.toFixed(2)} (${m.cores >= 2 ? 'measured' : 'one core'}).`,
     ...estimates.filter(({ e }) => e.missing.length).map(({ label, e }) => `${e.profile} (${label}): no measurement for ${e.missing.join(', ')}`),
   ];
 

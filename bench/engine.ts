@@ -11,14 +11,14 @@
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { BackendName, initBackend, tf } from '../lib/backend';
-import { disposeSplit, uploadSplit } from '../lib/batches';
-import { withStockGradients, WASM_GRADIENT_OVERRIDES } from '../lib/kernels';
-import { Architecture, labelSelector, modelDef } from '../lib/models';
-import { withoutSimdKernels } from '../lib/simd';
-import { unflatten } from '../lib/params';
-import { makeTask } from '../lib/tasks';
-import { paramShapes } from '../lib/train';
+import { BackendName, initBackend, tf } from '../lib/engine/backend';
+import { disposeSplit, uploadSplit } from '../lib/data/batches';
+import { withStockGradients, WASM_GRADIENT_OVERRIDES } from '../lib/engine/kernels';
+import { Architecture, labelSelector, modelDef } from '../lib/models/models';
+import { withoutSimdKernels } from '../lib/engine/simd';
+import { unflatten } from '../lib/models/params';
+import { makeTask } from '../lib/data/tasks';
+import { paramShapes } from '../lib/train/train';
 import { Budget, LABELS, measure, sgldStepper, StepKind, trainStepper } from './steps';
 
 export const VARIANTS = ['ours', 'nosimd', 'stock', 'stockfilter'] as const;

@@ -4,13 +4,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveLlcSettings } from '../lib/llc';
-import { ARCHITECTURES } from '../lib/models';
-import { formatDuration } from '../lib/progress';
-import { median } from '../lib/stats';
-import { writeFileAtomic } from '../lib/store';
-import { PROFILES, sweepCells } from '../lib/sweeps';
-import { TRAIN_DEFAULTS } from '../lib/train';
+import { resolveLlcSettings } from '../lib/estimator/llc';
+import { ARCHITECTURES } from '../lib/models/models';
+import { formatDuration } from '../lib/experiments/progress';
+import { median } from '../lib/math/stats';
+import { writeFileAtomic } from '../lib/experiments/store';
+import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
+import { TRAIN_DEFAULTS } from '../lib/train/train';
 import { Row, STEP_KINDS, StepKind } from './steps';
 
 export interface Stats {
@@ -86,7 +86,7 @@ export function profileNeeds(evalBatch: number): { step: StepKind; batch: number
 
 /**
  * Wall time of a profile's writeup sweep from one engine column's rates: `workers` processes
- * take the next cell in sweep order (lib/runner.ts), each at `efficiency` of its solo speed.
+ * take the next cell in sweep order (lib/experiments/runner.ts), each at `efficiency` of its solo speed.
  * Training at the maximum epochs (early stopping only shortens it).
  */
 export function estimateSweep(rows: Row[], profileName: string, column: string, opts: { workers: number; efficiency: number; dataSeconds: number; evalBatch: number }): SweepEstimate {
@@ -130,7 +130,7 @@ const HEADER = `# Benchmark results
 Written by \`npm run bench\` (bench/*.ts, bench/torch_bench.py); newest run first.
 Throughput in examples/second: median [min–max] over timed blocks of steps.
 Each engine runs in a process of its own. *tensorflow N thr* = @tensorflow/tfjs-node with N intra-op threads and
-lib/native.ts kernels; *wasm ours* = tfjs-backend-wasm (1 thread) with lib/kernels.ts gradients and lib/simd.ts kernels;
+lib/engine/native.ts kernels; *wasm ours* = tfjs-backend-wasm (1 thread) with lib/engine/kernels.ts gradients and lib/engine/simd.ts kernels;
 *wasm ours −simd* = the same gradients on tfjs's stock wasm kernels; *stock* = tfjs's own gradients and kernels;
 *stock+filter* = stock plus only our Conv2DBackpropFilter. *torch N thr* = PyTorch (the venv's CPU wheel) at N threads.
 Ratios compare engines at equal threads.

@@ -2,21 +2,21 @@
  * The steps the sweeps spend their time in, each taken through the library's own code,
  * and the timer that measures them (used by bench/engine.ts in a child process per engine).
  *
- *   train    lib/train.ts adamStep: minibatch cut on the host and uploaded, forward, masked
+ *   train    lib/train/train.ts adamStep: minibatch cut on the host and uploaded, forward, masked
  *            cross-entropy, backward, Adam on the flat θ; loss / accuracy sums stay on the
  *            backend and are read back at the end of each timed block
- *   sgld     lib/llc.ts sgldChain: indices with replacement and N(0,1) noise from the chain's
- *            generator, gather, valueAndGrads, lib/sgld.ts update, MALA acceptance terms;
+ *   sgld     lib/estimator/llc.ts sgldChain: indices with replacement and N(0,1) noise from the chain's
+ *            generator, gather, valueAndGrads, lib/estimator/sgld.ts update, MALA acceptance terms;
  *            read back every 100 steps and at the end of each timed block
- *   forward  lib/train.ts evaluate() on one block (evaluation and L_n(w*) passes)
+ *   forward  lib/train/train.ts evaluate() on one block (evaluation and L_n(w*) passes)
  *   fc1      the MLP's x[b, 784] · W[784, 128] alone (the MLP's largest product)
  */
-import { tf } from '../lib/backend';
-import { DeviceSplit } from '../lib/batches';
-import { batchIndices, defaultNbeta, sgldChain, WRITEUP_LLC } from '../lib/llc';
-import { Architecture, initWeights, labelSelector, modelDef, ModelDef, taskLoss, weightsToTensors } from '../lib/models';
-import { makeRng } from '../lib/rng';
-import { adamStep, evaluate, thetaVariable, TRAIN_DEFAULTS } from '../lib/train';
+import { tf } from '../lib/engine/backend';
+import { DeviceSplit } from '../lib/data/batches';
+import { batchIndices, defaultNbeta, sgldChain, WRITEUP_LLC } from '../lib/estimator/llc';
+import { Architecture, initWeights, labelSelector, modelDef, ModelDef, taskLoss, weightsToTensors } from '../lib/models/models';
+import { makeRng } from '../lib/math/rng';
+import { adamStep, evaluate, thetaVariable, TRAIN_DEFAULTS } from '../lib/train/train';
 
 export type StepKind = 'train' | 'sgld' | 'forward' | 'fc1';
 export const STEP_KINDS: StepKind[] = ['train', 'sgld', 'forward', 'fc1'];
@@ -90,7 +90,7 @@ export function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tenso
   };
 }
 
-/** lib/train.ts evaluate() on the first `batch` examples (one block). */
+/** lib/train/train.ts evaluate() on the first `batch` examples (one block). */
 export function forwardStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper {
   const weights = weightsToTensors(def, initWeights(def, 1));
   const part: DeviceSplit = { x: tf.slice(data.x, 0, batch), y: tf.slice(data.y, 0, batch), n: batch };

@@ -7,8 +7,8 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { repoPath } from '../lib/paths';
-import { Architecture } from '../lib/models';
+import { repoPath } from '../lib/experiments/paths';
+import { Architecture } from '../lib/models/models';
 import { Budget, Row } from './steps';
 
 export const TORCH_VERSION = '2.13.0';

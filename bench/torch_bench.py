@@ -4,14 +4,14 @@
     python bench/torch_bench.py --threads 1 [--archs mlp,cnn] [--batches 256,512]
         [--steps train,sgld,fc1] [--warmup 3] [--reps 7] [--rep-seconds 1.0] [--num-train 12665]
 
-The same models, data layout and steps as lib/models.ts, lib/train.ts and lib/llc.ts:
+The same models, data layout and steps as lib/models/models.ts, lib/train/train.ts and lib/estimator/llc.ts:
   MLP 784-128-128-10; CNN conv3x3 1->16, maxpool 2, conv3x3 16->16, dense 64, dense 10
   train: gather a minibatch from the resident training set, forward, masked cross-entropy
          (logits @ selector), backward, Adam(lr 1e-2); loss sum and correct count kept on
-         the device and read back once per timed block (lib/train.ts reads them per epoch)
+         the device and read back once per timed block (lib/train/train.ts reads them per epoch)
   sgld:  gather a minibatch (with replacement), forward, backward, then
          w <- w - eps/2 (n*beta*grad + gamma (w - w*)) + N(0, eps), with the terms of the
-         MALA acceptance of each move; losses read back every 100 steps (lib/llc.ts)
+         MALA acceptance of each move; losses read back every 100 steps (lib/estimator/llc.ts)
   fc1:   the MLP's largest dense product alone, x[batch, 784] @ W[784, 128] (MLP, first
          batch size only): the ceiling of the MLP's step
 Inputs are MNIST-shaped (75 % background -1, the rest U(-1, 1)); values do not matter for timing.
@@ -84,7 +84,7 @@ def main():
     n = args.num_train
     X = torch.where(torch.rand(n, 1, 28, 28) < 0.75, torch.full((), -1.0), 2 * torch.rand(n, 1, 28, 28) - 1).contiguous()
     Y = torch.randint(0, 10, (n,))
-    S = torch.eye(10)  # the label selector of lib/models.ts for k = 10
+    S = torch.eye(10)  # the label selector of lib/models/models.ts for k = 10
 
     # A matmul and a conv so that every library they use is mapped before we look.
     torch.randn(64, 64) @ torch.randn(64, 64)
@@ -138,7 +138,7 @@ def main():
         return step, lambda: sums.tolist()
 
     def sgld_stepper(model, batch):
-        # The same step as lib/llc.ts sgldChain: the update plus the terms of the MALA
+        # The same step as lib/estimator/llc.ts sgldChain: the update plus the terms of the MALA
         # acceptance of each move (drift, squared distance to w*, two inner products with
         # the previous point), as devinterp's MalaAcceptanceRate callback also computes.
         params = list(model.parameters())

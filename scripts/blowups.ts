@@ -9,16 +9,16 @@
  *   npm run blowups -- --chains 20 --k 10 --arch cnn
  */
 import * as path from 'path';
-import { initBackend, tf } from '../lib/backend';
-import { disposeSplit, uploadSplit } from '../lib/batches';
-import { eachFlag, positiveInt, runMain } from '../lib/cli';
-import { defaultDataDir, resolveCell, taskForCell, trainedModel } from '../lib/experiment';
-import { estimateLlc } from '../lib/llc';
-import { labelSelector, LOSSES, modelDef, parseArchitecture, taskLoss, weightsToTensors } from '../lib/models';
-import { bar, StatusLine } from '../lib/progress';
-import { deriveSeed } from '../lib/rng';
-import { writeJsonAtomic } from '../lib/store';
-import { getProfile, sweepCells } from '../lib/sweeps';
+import { initBackend, tf } from '../lib/engine/backend';
+import { disposeSplit, uploadSplit } from '../lib/data/batches';
+import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
+import { defaultDataDir, resolveCell, taskForCell, trainedModel } from '../lib/experiments/experiment';
+import { estimateLlc } from '../lib/estimator/llc';
+import { labelSelector, LOSSES, modelDef, parseArchitecture, taskLoss, weightsToTensors } from '../lib/models/models';
+import { bar, StatusLine } from '../lib/experiments/progress';
+import { deriveSeed } from '../lib/math/rng';
+import { writeJsonAtomic } from '../lib/experiments/store';
+import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 
 const USAGE = 'usage: blowups [--arch mlp|cnn] [--k 2..10] [--seed N] [--chains N] (defaults: cnn, k 6, seed 0, 10 chains per loss)';
 

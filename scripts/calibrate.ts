@@ -1,5 +1,5 @@
 /**
- * Calibrate the sampler for a dataset at a profile's n (lib/calibration.ts states the rule),
+ * Calibrate the sampler for a dataset at a profile's n (lib/experiments/calibration.ts states the rule),
  * save the choice to data/calibration/<dataset>.json (read by `--profile calibrated`) and
  * print the grid. Every point is an ordinary cell under data/results/calibration-<dataset>/:
  * cached, resumable, computed by the runner's workers.
@@ -21,13 +21,13 @@ import {
   stage2Cells,
   toPoint,
   writeCalibration,
-} from '../lib/calibration';
-import { eachFlag, positiveInt, runMain } from '../lib/cli';
-import { Dataset, DATASETS } from '../lib/experiment';
-import { markdownTable } from '../lib/report';
-import { loadCellResults, runCells } from '../lib/runner';
-import { ResultRow } from '../lib/experiment';
-import { getProfile, sweepCells } from '../lib/sweeps';
+} from '../lib/experiments/calibration';
+import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
+import { Dataset, DATASETS } from '../lib/experiments/experiment';
+import { markdownTable } from '../lib/report/report';
+import { loadCellResults, runCells } from '../lib/experiments/runner';
+import { ResultRow } from '../lib/experiments/experiment';
+import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 
 const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
   defaults: dataset mnist, profile full (its n and training), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},

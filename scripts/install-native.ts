@@ -12,7 +12,7 @@
  *   3. google: tfjs-node's own download, if its host answers within a few seconds.
  *
  * If none works the install still succeeds: the project then runs on wasm, and the first run
- * says so (lib/backend.ts). Nothing waits on an unreachable host for more than ~10 s.
+ * says so (lib/engine/backend.ts). Nothing waits on an unreachable host for more than ~10 s.
  *
  * Environment: LLC_NATIVE=0 skips this script; LLC_CACHE_DIR moves the cache
  * (default $XDG_CACHE_HOME/llc-notebooks, else ~/.cache/llc-notebooks).

@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../lib/backend';
+import { initBackend } from '../lib/engine/backend';
 import {
   accuracyMarkdown,
   AccuracyRow,
@@ -27,10 +27,10 @@ import {
   referenceData,
   ReferenceRun,
   runReferenceModel,
-} from '../lib/mnist1d-reference';
-import { eachFlag, positiveInt, runMain } from '../lib/cli';
-import { repoPath } from '../lib/paths';
-import { bar, StatusLine } from '../lib/progress';
+} from '../lib/train/mnist1d-reference';
+import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
+import { repoPath } from '../lib/experiments/paths';
+import { bar, StatusLine } from '../lib/experiments/progress';
 
 const USAGE = `usage: mnist1d-accuracy [--steps N] [--seeds 0,1,...] [--models logistic,mlp,cnn] [--shuffled both|no|yes]
                         [--batch N] [--lr X] [--out FILE] [--no-write]`;

@@ -11,14 +11,15 @@
  * Ctrl-C stops the sweep: finished cells are kept, and the command that resumes it is printed.
  */
 import * as path from 'path';
-import { cellLabel, loadCellResults, runCells } from '../lib/runner';
-import { helpText, parseArgs, selectedCells, selectionNote, settingsTag, runMain } from '../lib/cli';
-import { reportSweep } from '../lib/report';
-import { ResultRow } from '../lib/experiment';
-import { writeFileAtomic } from '../lib/store';
-import { resultsFrameCsv } from '../lib/summary';
-import { REPO_ROOT } from '../lib/paths';
-import { setFigureTag } from '../lib/plots';
+import { cellLabel, loadCellResults, runCells } from '../lib/experiments/runner';
+import { runMain } from '../lib/cli/flags';
+import { helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli/reproduce';
+import { reportSweep } from '../lib/report/report';
+import { ResultRow } from '../lib/experiments/experiment';
+import { writeFileAtomic } from '../lib/experiments/store';
+import { resultsFrameCsv } from '../lib/report/summary';
+import { REPO_ROOT } from '../lib/experiments/paths';
+import { setFigureTag } from '../lib/report/plots';
 
 /** A word as the shell reads it back. */
 const shellWord = (w: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

@@ -3,7 +3,7 @@
  * test/groundtruth.test.ts and test/validation.test.ts).
  *
  *   npm run validate                 the fixed 7-problem table quoted in the README (~3 min)
- *   npm run validate -- --battery    the validation battery (lib/validation.ts): 12 random DLN
+ *   npm run validate -- --battery    the validation battery (lib/validation/battery.ts): 12 random DLN
  *                                    shapes (depth 2–5, widths 2–10, rank 1 / full / between) and
  *                                    linear regressions d = 5, 20, 50, each on problem seeds 0, 1, 2
  *                                    = 45 problems; prints a markdown row per problem and the
@@ -21,28 +21,26 @@
  * and the same committed code are reused (--fresh recomputes them).
  */
 import { execFileSync } from 'child_process';
-import { initBackend } from '../lib/backend';
-import { dlnProblem } from '../lib/groundtruth';
-import { estimateLlc, LlcOptions } from '../lib/llc';
-import { repoPath } from '../lib/paths';
-import { bar, eta, formatDuration, StatusLine } from '../lib/progress';
-import { canonicalJson, readJson, writeJsonAtomic } from '../lib/store';
+import { initBackend } from '../lib/engine/backend';
+import { dlnProblem } from '../lib/validation/groundtruth';
+import { estimateLlc, LlcOptions } from '../lib/estimator/llc';
+import { repoPath } from '../lib/experiments/paths';
+import { bar, eta, formatDuration, StatusLine } from '../lib/experiments/progress';
+import { canonicalJson, readJson, writeJsonAtomic } from '../lib/experiments/store';
 import {
   BATTERY_SAMPLER,
   BatteryResult,
   batteryProblems,
   batterySettings,
   batterySummary,
-  parseValidateArgs,
   problemName,
   resolveBatteryOptions,
   RESULT_TABLE_HEADER,
   resultRow,
   runBattery,
   summaryLines,
-  ValidateArgs,
-  VALIDATE_HELP,
-} from '../lib/validation';
+} from '../lib/validation/battery';
+import { parseValidateArgs, ValidateArgs, VALIDATE_HELP } from '../lib/cli/validate';
 
 const CASES: { widths: number[]; rank?: number }[] = [
   { widths: [10, 1] }, // linear regression, d = 10: λ = 5
@@ -165,7 +163,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (args.help) return void console.log(VALIDATE_HELP);
-  // Read by tfjs-node when initBackend loads it (as lib/runner.ts sets them for its workers).
+  // Read by tfjs-node when initBackend loads it (as lib/experiments/runner.ts sets them for its workers).
   for (const v of ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'OMP_NUM_THREADS']) process.env[v] ??= '1';
   const backend = await initBackend();
   if (args.battery) battery(args, backend);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dlnLambda, dlnLambdaDetails, parameterCount, rrrLambda, rrrLambdaDetails } from '../lib/aoyagi';
+import { dlnLambda, dlnLambdaDetails, parameterCount, rrrLambda, rrrLambdaDetails } from '../lib/validation/aoyagi';
 
 const close = (actual: number, expected: number, message?: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${message ?? ''} expected ${expected}, got ${actual}`);

@@ -1,10 +1,10 @@
-/** The calibration rule (lib/calibration.ts) on constructed search points, and the cells it runs. */
+/** The calibration rule (lib/experiments/calibration.ts) on constructed search points, and the cells it runs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, nextStage1Cells, stage1Cells, stage2Cells } from '../lib/calibration';
-import { resolveCell } from '../lib/experiment';
-import { Architecture } from '../lib/models';
-import { PROFILES, sweepCells } from '../lib/sweeps';
+import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, nextStage1Cells, stage1Cells, stage2Cells } from '../lib/experiments/calibration';
+import { resolveCell } from '../lib/experiments/experiment';
+import { Architecture } from '../lib/models/models';
+import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
 
 const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
 

@@ -1,13 +1,13 @@
 /** Resolved cell configs (what is hashed and saved) and the write-up author's variant as options. */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { tf } from '../lib/backend';
-import { cellKey, resolveCell, trainKey } from '../lib/experiment';
-import { crossEntropy, writeupCrossEntropy } from '../lib/models';
-import { getProfile, sweepCells } from '../lib/sweeps';
-import { makeTask } from '../lib/tasks';
-import { modelDef } from '../lib/models';
-import { resolveTrainSettings, trainModel, TRAIN_DEFAULTS } from '../lib/train';
+import { tf } from '../lib/engine/backend';
+import { cellKey, resolveCell, trainKey } from '../lib/experiments/experiment';
+import { crossEntropy, writeupCrossEntropy } from '../lib/models/models';
+import { getProfile, sweepCells } from '../lib/experiments/sweeps';
+import { makeTask } from '../lib/data/tasks';
+import { modelDef } from '../lib/models/models';
+import { resolveTrainSettings, trainModel, TRAIN_DEFAULTS } from '../lib/train/train';
 import { setup } from './helpers';
 
 before(setup);

@@ -1,5 +1,5 @@
 /**
- * The command line (lib/cli.ts, scripts/reproduce.ts): flags that need a value never take
+ * The command line (lib/cli/reproduce.ts, scripts/reproduce.ts): flags that need a value never take
  * the next option, duplicates are errors, --help documents every flag with its default and
  * exits 0, the SGLD/training knobs are validated and reach every cell, runs with other
  * settings get a figure tag, and Ctrl-C says what is saved and the command that resumes.
@@ -10,9 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { cellsTag, eachFlag, FLAGS, helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli';
-import { REPO_ROOT } from '../lib/paths';
-import { getProfile, PROFILES, sweepCells } from '../lib/sweeps';
+import { eachFlag } from '../lib/cli/flags';
+import { FLAGS, helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli/reproduce';
+import { cellsTag } from '../lib/experiments/sweeps';
+import { REPO_ROOT } from '../lib/experiments/paths';
+import { getProfile, PROFILES, sweepCells } from '../lib/experiments/sweeps';
 import { resumeCommand } from '../scripts/reproduce';
 
 const repo = REPO_ROOT;

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diagnose, driftZ, effectiveSampleSize, essBulk, essTail, mcseMean, mcseOfMean, rhat, settleZ, splitRhat } from '../lib/diagnostics';
-import { deriveSeed, fillNormal, makeRng } from '../lib/rng';
+import { diagnose, driftZ, effectiveSampleSize, essBulk, essTail, mcseMean, mcseOfMean, rhat, settleZ, splitRhat } from '../lib/estimator/diagnostics';
+import { deriveSeed, fillNormal, makeRng } from '../lib/math/rng';
 
 /** Stationary AR(1): x_t = ρ x_{t−1} + ε_t, ε ~ N(0, 1), started from its stationary law N(0, 1/(1 − ρ²)). */
 function ar1(n: number, rho: number, seed: number): number[] {

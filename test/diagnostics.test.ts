@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { autocovariance, chainAgreement, diagnose, driftZ, maxDrawShare, mcseOfMean, rankNormalize, rhat, settleZ, splitChains, splitRhat } from '../lib/diagnostics';
-import { makeRng } from '../lib/rng';
-import { chiSquareUpperTail, normalQuantile } from '../lib/stats';
+import { autocovariance, chainAgreement, diagnose, driftZ, maxDrawShare, mcseOfMean, rankNormalize, rhat, settleZ, splitChains, splitRhat } from '../lib/estimator/diagnostics';
+import { makeRng } from '../lib/math/rng';
+import { chiSquareUpperTail, normalQuantile } from '../lib/math/stats';
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual}, expected ${expected} ± ${tol}`);

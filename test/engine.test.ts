@@ -1,15 +1,15 @@
 /**
- * The native engine (@tensorflow/tfjs-node, lib/native.ts) against the reference `cpu`
+ * The native engine (@tensorflow/tfjs-node, lib/engine/native.ts) against the reference `cpu`
  * backend and wasm: every op and gradient the models, training and SGLD use, and a small
  * λ̂ problem estimated on each. Skipped, with the reason, where tfjs-node is not installed,
  * unless LLC_REQUIRE_NATIVE=1 (CI) makes its absence a failure.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { initBackend, nativeAvailable, tf } from '../lib/backend';
-import { estimateLlc } from '../lib/llc';
-import { initWeights, labelSelector, LossFn, modelDef, taskLoss, weightsToTensors } from '../lib/models';
-import { makeRng, fillNormal } from '../lib/rng';
+import { initBackend, nativeAvailable, tf } from '../lib/engine/backend';
+import { estimateLlc } from '../lib/estimator/llc';
+import { initWeights, labelSelector, LossFn, modelDef, taskLoss, weightsToTensors } from '../lib/models/models';
+import { makeRng, fillNormal } from '../lib/math/rng';
 import { linearRegressionData, relError } from './helpers';
 
 const native = nativeAvailable();

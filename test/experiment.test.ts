@@ -4,11 +4,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { before, test } from 'node:test';
-import { cellKey, runCell, trainKey } from '../lib/experiment';
-import { parseShard, shardCells, sweepCells, getProfile } from '../lib/sweeps';
-import { canonicalJson, configKey, readJson, writeFileAtomic, writeJsonAtomic } from '../lib/store';
-import { runCells } from '../lib/runner';
-import { summarize } from '../lib/summary';
+import { cellKey, runCell, trainKey } from '../lib/experiments/experiment';
+import { parseShard, shardCells, sweepCells, getProfile } from '../lib/experiments/sweeps';
+import { canonicalJson, configKey, readJson, writeFileAtomic, writeJsonAtomic } from '../lib/experiments/store';
+import { runCells } from '../lib/experiments/runner';
+import { summarize } from '../lib/report/summary';
 import { setup } from './helpers';
 
 before(setup);

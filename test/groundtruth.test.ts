@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { dlnProblem } from '../lib/groundtruth';
-import { estimateLlc } from '../lib/llc';
+import { dlnProblem } from '../lib/validation/groundtruth';
+import { estimateLlc } from '../lib/estimator/llc';
 import { setup } from './helpers';
 
 before(setup);

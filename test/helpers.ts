@@ -2,8 +2,8 @@
  * Shared test set-up: one backend per test process, the default one (native TensorFlow when
  * installed, else wasm; LLC_BACKEND forces one), named once per test file in the output.
  */
-import { initBackend, tf } from '../lib/backend';
-import { makeRng } from '../lib/rng';
+import { initBackend, tf } from '../lib/engine/backend';
+import { makeRng } from '../lib/math/rng';
 
 export async function setup(): Promise<typeof tf> {
   await initBackend({ log: true });

@@ -16,7 +16,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT } from '../lib/paths';
+import { REPO_ROOT } from '../lib/experiments/paths';
 
 const repo = REPO_ROOT;
 const required = process.env.LLC_REQUIRE_JUPYTER === '1';

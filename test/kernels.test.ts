@@ -1,5 +1,5 @@
 /**
- * The gradient overrides of lib/kernels.ts against the stock cpu gradients.
+ * The gradient overrides of lib/engine/kernels.ts against the stock cpu gradients.
  *
  * registerGradient is global, so every reference is computed on cpu *before*
  * initBackend registers the overrides (the `before` hook below). Afterwards the
@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { initBackend, tf } from '../lib/backend';
-import { OVERRIDDEN_GRADIENTS, registerWasmKernelFixes, simdRequested, wasmKernelFixesRegistered, withStockGradients } from '../lib/kernels';
-import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models';
-import { makeRng } from '../lib/rng';
+import { initBackend, tf } from '../lib/engine/backend';
+import { OVERRIDDEN_GRADIENTS, registerWasmKernelFixes, simdRequested, wasmKernelFixesRegistered, withStockGradients } from '../lib/engine/kernels';
+import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models/models';
+import { makeRng } from '../lib/math/rng';
 import { relError } from './helpers';
 
 const TOL = 1e-4;

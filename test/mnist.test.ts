@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { test } from 'node:test';
-import { defaultMnistDir, loadMnist, MNIST_FILES, normalizePixels, readIdxFile } from '../lib/mnist';
+import { defaultMnistDir, loadMnist, MNIST_FILES, normalizePixels, readIdxFile } from '../lib/data/mnist';
 
 const labelsFile = path.join(defaultMnistDir(), MNIST_FILES.testLabels.name);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-mnist-'));

@@ -14,8 +14,8 @@ import {
   resolveMnist1dOptions,
   transformTemplate,
   type Mnist1d,
-} from '../lib/mnist1d';
-import { makeRng } from '../lib/rng';
+} from '../lib/data/mnist1d';
+import { makeRng } from '../lib/math/rng';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
   assert.equal(a.length, b.length, `${what}: length`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { tf } from '../lib/backend';
-import { initWeights, labelSelector, modelDef, numParams, taskLoss, weightsToTensors } from '../lib/models';
+import { tf } from '../lib/engine/backend';
+import { initWeights, labelSelector, modelDef, numParams, taskLoss, weightsToTensors } from '../lib/models/models';
 import { setup } from './helpers';
 
 before(setup);

@@ -19,8 +19,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { COMMITTED_FIGURE_SETTINGS, figureTag } from '../lib/notebook';
-import { REPO_ROOT } from '../lib/paths';
+import { COMMITTED_FIGURE_SETTINGS, figureTag } from '../lib/report/notebook';
+import { REPO_ROOT } from '../lib/experiments/paths';
 
 const repo = REPO_ROOT;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-notebooks-'));

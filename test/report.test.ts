@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
-import { ResultRow } from '../lib/experiment';
-import { repoPath } from '../lib/paths';
-import { reportSweep } from '../lib/report';
-import { loadCellResults } from '../lib/runner';
-import { PROFILES, sweepCells } from '../lib/sweeps';
+import { ResultRow } from '../lib/experiments/experiment';
+import { repoPath } from '../lib/experiments/paths';
+import { reportSweep } from '../lib/report/report';
+import { loadCellResults } from '../lib/experiments/runner';
+import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
 
 test('the CLI report titles its figures as the notebooks do (both write figures/<profile>-*)', async () => {
   const rows = loadCellResults(sweepCells('writeup', PROFILES.quick), 'quick', repoPath('data')).filter((r): r is ResultRow => r != null);

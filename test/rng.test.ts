@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deriveSeed, fillNormal, makeRng, sampleWithoutReplacement, shuffled } from '../lib/rng';
+import { deriveSeed, fillNormal, makeRng, sampleWithoutReplacement, shuffled } from '../lib/math/rng';
 
 test('same seed, same stream; seed 0 is a seed', () => {
   const a = makeRng(0);

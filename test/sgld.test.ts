@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { tf } from '../lib/backend';
-import { flatten, segmentSizes, splitHost, unflatten } from '../lib/params';
-import { makeRng, fillNormal, fillNormalJs } from '../lib/rng';
-import { acceptanceFromLogRatio, malaInnerProducts, malaLogRatio, sgldDrift, sgldPotential, sgldUpdate } from '../lib/sgld';
+import { tf } from '../lib/engine/backend';
+import { flatten, segmentSizes, splitHost, unflatten } from '../lib/models/params';
+import { makeRng, fillNormal, fillNormalJs } from '../lib/math/rng';
+import { acceptanceFromLogRatio, malaInnerProducts, malaLogRatio, sgldDrift, sgldPotential, sgldUpdate } from '../lib/estimator/sgld';
 import { setup } from './helpers';
 
 before(setup);

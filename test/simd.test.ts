@@ -1,5 +1,5 @@
 /**
- * lib/simd.ts: our WebAssembly SIMD kernels on the wasm backend. Their gradients
+ * lib/engine/simd.ts: our WebAssembly SIMD kernels on the wasm backend. Their gradients
  * are checked against cpu in kernels.test.ts; here: the forward replacements
  * (exact against cpu), that the CNN step really runs them, that the module owns
  * no memory of its own, and that the committed binary is built from its source.
@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { initBackend, tf } from '../lib/backend';
-import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models';
-import { makeRng } from '../lib/rng';
-import { sgldUpdate } from '../lib/sgld';
-import { CONV2D_FILTER_GRAD, MAX_POOL_GRAD, RELU_GRAD, SGLD_UPDATE, SIMD_WASM_PATH, registerSimdKernels, simdKernelsRegistered, unregisterSimdKernels, withoutSimdKernels } from '../lib/simd';
+import { initBackend, tf } from '../lib/engine/backend';
+import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models/models';
+import { makeRng } from '../lib/math/rng';
+import { sgldUpdate } from '../lib/estimator/sgld';
+import { CONV2D_FILTER_GRAD, MAX_POOL_GRAD, RELU_GRAD, SGLD_UPDATE, SIMD_WASM_PATH, registerSimdKernels, simdKernelsRegistered, unregisterSimdKernels, withoutSimdKernels } from '../lib/engine/simd';
 import { buildSimd } from '../scripts/build-simd';
 
 function randomArray(size: number, seed: number, zeros = 0): Float32Array {
@@ -168,5 +168,5 @@ test('kernels.wasm imports only tfjs memory and writes no data of its own', () =
 test('the committed kernels.wasm is what its source compiles to', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'simd-')), 'kernels.wasm');
   buildSimd(out);
-  assert.ok(fs.readFileSync(out).equals(fs.readFileSync(SIMD_WASM_PATH)), 'lib/simd/kernels.wasm is stale: run npm run build:simd');
+  assert.ok(fs.readFileSync(out).equals(fs.readFileSync(SIMD_WASM_PATH)), 'lib/engine/simd/kernels.wasm is stale: run npm run build:simd');
 });

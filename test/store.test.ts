@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT } from '../lib/paths';
-import { quarantineDir, readJson, readWeights, setWarn, writeJsonAtomic, writeWeights } from '../lib/store';
+import { REPO_ROOT } from '../lib/experiments/paths';
+import { quarantineDir, readJson, readWeights, setWarn, writeJsonAtomic, writeWeights } from '../lib/experiments/store';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'llc-store-'));
 const KEY = '0123456789abcdef';

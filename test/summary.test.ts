@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResultRow } from '../lib/experiment';
-import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, RESULT_COLUMNS, resultsFrameCsv, stepSizeElasticity, toDataFrame } from '../lib/summary';
-import { makeRng } from '../lib/rng';
+import { ResultRow } from '../lib/experiments/experiment';
+import { divergenceTest, gapAccuracyModel, gapByK, gapPairs, linearityTests, pooledGap, RESULT_COLUMNS, resultsFrameCsv, stepSizeElasticity, toDataFrame } from '../lib/report/summary';
+import { makeRng } from '../lib/math/rng';
 
 /** The fields the summaries read, on a minimal row. */
 function row(architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, llc: { epsilon?: number; gamma?: number } = {}): ResultRow {

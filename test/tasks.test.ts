@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, firstK, makeTask, randomOrder } from '../lib/tasks';
+import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, firstK, makeTask, randomOrder } from '../lib/data/tasks';
 
 test('k = 2 with the default n is exactly the full {0,1} training set', () => {
   const t = makeTask({ labels: [0, 1] });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { tf } from '../lib/backend';
-import { modelDef } from '../lib/models';
-import { makeTask } from '../lib/tasks';
-import { trainModel } from '../lib/train';
+import { tf } from '../lib/engine/backend';
+import { modelDef } from '../lib/models/models';
+import { makeTask } from '../lib/data/tasks';
+import { trainModel } from '../lib/train/train';
 import { setup } from './helpers';
 
 before(setup);

@@ -1,25 +1,25 @@
 /**
- * The validation battery (lib/validation.ts): its generator, its scoring and a short real run.
+ * The validation battery (lib/validation/battery.ts): its generator, its scoring and a short real run.
  * The full battery is `npm run validate -- --battery` (~30 min).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { dlnLambda } from '../lib/aoyagi';
-import { FlagCode } from '../lib/diagnostics';
+import { dlnLambda } from '../lib/validation/aoyagi';
+import { FlagCode } from '../lib/estimator/diagnostics';
 import {
   BatteryProblem,
   batteryProblems,
   BatteryProgress,
   BatteryResult,
   batterySummary,
-  parseValidateArgs,
   quantile,
   resolveBatteryOptions,
   resultRow,
   runBattery,
   scoreEstimate,
   summaryLines,
-} from '../lib/validation';
+} from '../lib/validation/battery';
+import { parseValidateArgs } from '../lib/cli/validate';
 import { setup } from './helpers';
 
 before(setup);

@@ -5,7 +5,7 @@
  *   - it starts on wasm and shows the sweeps' MNIST-1D settings (PROFILES.quick.mnist1d);
  *   - bad settings get the library's own messages (the same functions, called here);
  *   - a tiny run (MNIST-1D MLP, k = 3, 2 chains × 50 draws) shows λ̂ and the diagnostics'
- *     flags, and its λ̂ is *bit-identical* to runCell's (lib/experiment.ts, the CLI's path)
+ *     flags, and its λ̂ is *bit-identical* to runCell's (lib/experiments/experiment.ts, the CLI's path)
  *     for the same cell on wasm in this process: same task draw, training, chains, float32
  *     kernels (one tfjs wasm binary, one thread) and float64 host arithmetic.
  * Skipped without Chromium, unless LLC_REQUIRE_BROWSER=1 (set by .ci/run, which installs it).
@@ -16,11 +16,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { initBackend } from '../lib/backend';
-import { CellConfig, runCell } from '../lib/experiment';
-import { resolveLlcSettings } from '../lib/llc';
-import { PROFILES } from '../lib/sweeps';
-import { DEFAULT_ORDER, firstK } from '../lib/tasks';
+import { initBackend } from '../lib/engine/backend';
+import { CellConfig, runCell } from '../lib/experiments/experiment';
+import { resolveLlcSettings } from '../lib/estimator/llc';
+import { PROFILES } from '../lib/experiments/sweeps';
+import { DEFAULT_ORDER, firstK } from '../lib/data/tasks';
 import { buildPage, CHROMIUM, launchChromium, serveStatic } from '../web/harness';
 
 const required = process.env.LLC_REQUIRE_BROWSER === '1';

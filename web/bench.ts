@@ -15,10 +15,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend } from '../lib/backend';
-import { runCell } from '../lib/experiment';
-import { PROFILES, sweepCells } from '../lib/sweeps';
-import { mnist1dData } from '../lib/tasks';
+import { initBackend } from '../lib/engine/backend';
+import { runCell } from '../lib/experiments/experiment';
+import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
+import { mnist1dData } from '../lib/data/tasks';
 import { buildPage, launchChromium, REPO, serveStatic } from './harness';
 
 const argv = process.argv.slice(2);

@@ -17,16 +17,16 @@ const SHIMS = here('src/shims/');
 
 /** Bare imports of lib/ modules that the browser cannot satisfy, and their shims. */
 const SHIMMED: Record<string, string> = {
-  fs: 'fs.ts', // lib/simd.ts reads simd/kernels.wasm; lib/mnist.ts (IDX files, never read here)
-  path: 'path.ts', // lib/simd.ts joins __dirname; lib/mnist.ts
-  crypto: 'node-only.ts', // lib/mnist.ts (md5 of the IDX files): never called for MNIST-1D
-  zlib: 'node-only.ts', // lib/mnist.ts (gunzip): never called for MNIST-1D
-  '@tensorflow/tfjs-node': 'tfjs-node.ts', // lib/backend.ts nativeAvailable(): require() in a try
+  fs: 'fs.ts', // lib/engine/simd.ts reads simd/kernels.wasm; lib/data/mnist.ts (IDX files, never read here)
+  path: 'path.ts', // lib/engine/simd.ts joins __dirname; lib/data/mnist.ts
+  crypto: 'node-only.ts', // lib/data/mnist.ts (md5 of the IDX files): never called for MNIST-1D
+  zlib: 'node-only.ts', // lib/data/mnist.ts (gunzip): never called for MNIST-1D
+  '@tensorflow/tfjs-node': 'tfjs-node.ts', // lib/engine/backend.ts nativeAvailable(): require() in a try
 };
 
 const fromLib = (id: string | undefined): boolean => id != null && id.startsWith(LIB);
 
-/** lib/simd/kernels.wasm as base64, for the fs shim (lib/simd.ts reads it with fs.readFileSync). */
+/** lib/engine/simd/kernels.wasm as base64, for the fs shim (lib/engine/simd.ts reads it with fs.readFileSync). */
 const KERNELS_MODULE = 'virtual:lib-simd-kernels-wasm';
 
 function libNodeShims(): Plugin {
@@ -40,7 +40,7 @@ function libNodeShims(): Plugin {
     },
     load(id) {
       if (id !== '\0' + KERNELS_MODULE) return null;
-      return `export default ${JSON.stringify(readFileSync(LIB + 'simd/kernels.wasm').toString('base64'))};`;
+      return `export default ${JSON.stringify(readFileSync(LIB + 'engine/simd/kernels.wasm').toString('base64'))};`;
     },
     // `process` (env flags, backend.ts's listener bookkeeping) and `__dirname` (simd.ts) are
     // free globals in lib/; give the lib modules that use them module-local stand-ins.
@@ -65,7 +65,7 @@ export default defineConfig({
     outDir: here('dist'),
     emptyOutDir: true,
     target: 'es2022',
-    // tfjs (the umbrella package lib/backend.ts imports) is ~3 MB minified.
+    // tfjs (the umbrella package lib/engine/backend.ts imports) is ~3 MB minified.
     chunkSizeWarningLimit: 5000,
   },
   server: { fs: { allow: [here('..')] } },

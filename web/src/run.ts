@@ -1,5 +1,5 @@
 /**
- * One run of the page: an MNIST-1D cell as lib/experiment.ts runCell computes it (the same
+ * One run of the page: an MNIST-1D cell as lib/experiments/experiment.ts runCell computes it (the same
  * task draw, the same training and SGLD seeds, the same settings), without its file caches,
  * which need Node. Every piece is a lib function; this module only wires them up and
  * reports progress. Runs in the page's worker (worker.ts).
@@ -11,14 +11,14 @@
  * Lib change that removes that: move resolveCell / validateCell / taskForCell and the
  * cache-free part of runCell into a Node-free module (experiment.ts keeps the caches).
  */
-import { backendName, tf } from '../../lib/backend';
-import { disposeSplit, uploadSplit } from '../../lib/batches';
-import { Flag } from '../../lib/diagnostics';
-import { LlcResult, resolveLlcSettings } from '../../lib/llc';
-import { labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from '../../lib/models';
-import { deriveSeed } from '../../lib/rng';
-import { DEFAULT_ORDER, firstK, makeTaskFrom, mnist1dData } from '../../lib/tasks';
-import { EpochRecord, resolveTrainSettings, trainModel } from '../../lib/train';
+import { backendName, tf } from '../../lib/engine/backend';
+import { disposeSplit, uploadSplit } from '../../lib/data/batches';
+import { Flag } from '../../lib/estimator/diagnostics';
+import { LlcResult, resolveLlcSettings } from '../../lib/estimator/llc';
+import { labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from '../../lib/models/models';
+import { deriveSeed } from '../../lib/math/rng';
+import { DEFAULT_ORDER, firstK, makeTaskFrom, mnist1dData } from '../../lib/data/tasks';
+import { EpochRecord, resolveTrainSettings, trainModel } from '../../lib/train/train';
 import { ChainProgress, estimateLlcInPieces } from './sampler';
 import type { RunConfig } from './settings';
 

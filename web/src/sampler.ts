@@ -1,5 +1,5 @@
 /**
- * lib/llc.ts estimateLlc, run in pieces: the same chains (lib's sgldChain, seeded as its
+ * lib/estimator/llc.ts estimateLlc, run in pieces: the same chains (lib's sgldChain, seeded as its
  * runChain seeds them), the same L_n(w*) (fullLoss), the same λ̂ (llcFromLosses) and
  * diagnostics (diagnose), but the caller sees every block of steps as it is taken (the loss
  * trace and the running λ̂ for the live plots) and the event loop gets a turn between blocks.
@@ -9,11 +9,11 @@
  * as estimateLlc's does. test/web.test.ts checks that the page's λ̂ equals lib's estimateLlc
  * (through runCell) for the same seed.
  */
-import { tf } from '../../lib/backend';
-import { DeviceSplit } from '../../lib/batches';
-import { ChainTrace, fullLoss, keptIndices, llcFromChains, LlcOptions, LlcResult, nanPadded, READBACK_BLOCK, resolveLlcSettings, sgldChain } from '../../lib/llc';
-import { LossFn } from '../../lib/models';
-import { deriveSeed, makeRng } from '../../lib/rng';
+import { tf } from '../../lib/engine/backend';
+import { DeviceSplit } from '../../lib/data/batches';
+import { ChainTrace, fullLoss, keptIndices, llcFromChains, LlcOptions, LlcResult, nanPadded, READBACK_BLOCK, resolveLlcSettings, sgldChain } from '../../lib/estimator/llc';
+import { LossFn } from '../../lib/models/models';
+import { deriveSeed, makeRng } from '../../lib/math/rng';
 
 export interface ChainProgress {
   chain: number;

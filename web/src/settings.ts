@@ -2,7 +2,7 @@
  * The page's settings: what one run computes, and their defaults. Imported by the page
  * (main.ts) and the worker; it imports nothing from lib/ so the page's own bundle stays small.
  *
- * The defaults are the sweeps' MNIST-1D settings at the quick profile (lib/sweeps.ts
+ * The defaults are the sweeps' MNIST-1D settings at the quick profile (lib/experiments/sweeps.ts
  * PROFILES.quick.mnist1d: n = |{0,1}| of MNIST-1D's training split, the reference training,
  * 2 chains × 1,000 draws after 200 burn-in steps at m = 100). sweeps.ts cannot be imported
  * here (it reaches fs through calibration.ts), so they are restated; test/web.test.ts checks

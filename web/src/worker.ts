@@ -11,8 +11,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { initBackend, tf } from '../../lib/backend';
-import { simdActive } from '../../lib/simd';
+import { initBackend, tf } from '../../lib/engine/backend';
+import { simdActive } from '../../lib/engine/simd';
 import { runCellInPage, validate } from './run';
 import type { FromWorker, ToWorker, BackendChoice } from './protocol';
 

@@ -1,11 +1,11 @@
 /**
- * `fs` for lib/ modules in the browser. lib/simd.ts reads its WebAssembly kernels with
+ * `fs` for lib/ modules in the browser. lib/engine/simd.ts reads its WebAssembly kernels with
  * `fs.readFileSync(path.join(__dirname, 'simd', 'kernels.wasm'))`; here those bytes are
  * inlined into the bundle at build time (base64, by the plugin in web/vite.config.mts, from
- * the same lib/simd/kernels.wasm).
+ * the same lib/engine/simd/kernels.wasm).
  * Everything else (MNIST's IDX files, the caches) is not available in a page.
  * Lib change that removes it: ship the kernels as base64 in a generated module, as
- * lib/simd/normals-wasm.ts already does for the normal generator.
+ * lib/engine/simd/normals-wasm.ts already does for the normal generator.
  */
 import kernelsWasmBase64 from 'virtual:lib-simd-kernels-wasm';
 

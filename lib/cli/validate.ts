@@ -1,0 +1,72 @@
+/**
+ * The command line of scripts/validate.ts (the validation battery), kept pure so it can be tested.
+ */
+import { BATTERY_DEFAULTS, BATTERY_SAMPLER, BatteryOptions } from '../validation/battery';
+import { LlcOptions } from '../estimator/llc';
+import { eachFlag, nonNegativeInt, positiveInt } from './flags';
+
+export interface ValidateArgs {
+  battery: boolean;
+  help: boolean;
+  /** Battery options from --shapes, --shape-seed, --seeds. */
+  options: BatteryOptions;
+  /** Sampler overrides from --chains, --draws, --burnin. */
+  sampler: LlcOptions;
+  out?: string;
+  /** Recompute every problem even if the output file holds results of the same settings. */
+  fresh: boolean;
+}
+
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--out FILE] [--fresh]]
+                [--chains N] [--draws N] [--burnin N] [--help]`;
+
+export const VALIDATE_HELP = `${VALIDATE_USAGE}
+
+  (no flag)        the fixed 7-problem table quoted in the README
+  --battery        the validation battery: random DLN shapes × problem seeds and regressions
+  --shapes N       random DLN shapes [default ${BATTERY_DEFAULTS.shapes}]
+  --shape-seed N   seed of the shapes; another seed draws a held-back set [default ${BATTERY_DEFAULTS.shapeSeed}]
+  --seeds LIST     problem seeds, comma-separated integers ≥ 0 [default ${BATTERY_DEFAULTS.problemSeeds.join(',')}]
+  --out FILE       results JSON [default data/validation/battery.json]
+  --fresh          recompute problems already in --out with the same settings
+  --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
+  --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
+  --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]`;
+
+const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--out', '--fresh'];
+
+/** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
+export function parseValidateArgs(argv: string[]): ValidateArgs {
+  const a: ValidateArgs = { battery: false, help: false, options: {}, sampler: {}, fresh: false };
+  const seen: string[] = [];
+  eachFlag(argv, VALIDATE_USAGE, (flag, value) => {
+    if (seen.includes(flag)) throw new Error(`${flag} is given twice; give it once`);
+    seen.push(flag);
+    switch (flag) {
+      case '--battery': a.battery = true; break;
+      case '--help': case '-h': a.help = true; break;
+      case '--fresh': a.fresh = true; break;
+      case '--shapes': a.options.shapes = positiveInt(flag, value()); break;
+      case '--shape-seed': a.options.shapeSeed = nonNegativeInt(flag, value()); break;
+      case '--seeds': a.options.problemSeeds = seedList(flag, value()); break;
+      case '--out': a.out = value(); break;
+      case '--chains': a.sampler.numChains = positiveInt(flag, value()); break;
+      case '--draws': a.sampler.numDraws = positiveInt(flag, value()); break;
+      case '--burnin': a.sampler.numBurnin = nonNegativeInt(flag, value()); break;
+      default: throw new Error(`unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --help\n${VALIDATE_USAGE}`);
+    }
+  });
+  const stray = seen.filter((f) => BATTERY_ONLY.includes(f));
+  if (!a.battery && !a.help && stray.length) throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
+  return a;
+}
+
+function seedList(flag: string, text: string): number[] {
+  const seeds = text.split(',').map((t) => {
+    if (!/^\d+$/.test(t.trim())) throw new Error(`${flag}: '${t}' is not an integer ≥ 0 (give e.g. 0,1,2)`);
+    return Number(t);
+  });
+  if (new Set(seeds).size !== seeds.length) throw new Error(`${flag}: a seed is listed twice in '${text}'`);
+  return seeds;
+}
+

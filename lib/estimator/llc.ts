@@ -1,0 +1,424 @@
+/**
+ * The local learning coefficient estimator of Lau et al. (2023), eq. 13:
+ *
+ *   λ̂(w*) = nβ · ( E_w[L_n(w)] − L_n(w*) ),   β = 1/log n by default (nβ = n / log n)
+ *
+ * E_w is over the localized tempered posterior, sampled by SGLD (sgld.ts); it is
+ * estimated by the mean minibatch loss over the kept draws. L_n(w*) is computed
+ * once on the *full* training set and shared by all chains (a single minibatch there
+ * makes estimates noisy and correlated across chains).
+ *
+ * Works for any model given as a loss function of (weights, batch). The weights w*
+ * passed in are never modified.
+ */
+import { backendName, tf } from '../engine/backend';
+import { blocks, DeviceSplit, gatherBatch } from '../data/batches';
+import { diagnose, Diagnostics, DiagnosticThresholds } from './diagnostics';
+import { mean } from '../math/stats';
+import { LossFn } from '../models/models';
+import { deriveSeed, fillNormal, makeRng, Rng } from '../math/rng';
+import { flatLoss, flatten, segmentSizes, unflatten } from '../models/params';
+import { acceptanceFromLogRatio, malaInnerProducts, malaLogRatio, sgldDrift, sgldPotential, SgldStepSettings, sgldUpdate } from './sgld';
+
+export interface LlcOptions {
+  /** SGLD step size ε (default 2e-4, the write-up's). */
+  epsilon?: number;
+  /** Localization strength γ (default 10, the write-up's). */
+  gamma?: number;
+  /** nβ: a number, or 'auto' for n / log n (default 'auto'). */
+  nbeta?: number | 'auto';
+  /** Independent chains from w*, each with its own derived seed (default 4). */
+  numChains?: number;
+  /** Draws kept per chain (default 1000). */
+  numDraws?: number;
+  /** SGLD steps discarded at the start of each chain (default 100). */
+  numBurnin?: number;
+  /** SGLD steps per kept draw (default 1). */
+  stepsBetweenDraws?: number;
+  /** Minibatch size m, drawn with replacement (default 256). */
+  batchSize?: number;
+  /** Seed of minibatches and noise (default 0). */
+  seed?: number;
+  /** Batch size for the full-data pass computing L_n(w*) (default 1024). */
+  evalBatchSize?: number;
+  /** Diagnostic thresholds (see diagnostics.ts). */
+  thresholds?: DiagnosticThresholds;
+  /** Progress: called after every SGLD step, over all chains. */
+  onStep?: (step: number, totalSteps: number) => void;
+}
+
+/** Every setting of an estimate, resolved (as saved with results). */
+export type LlcSettings = Required<Omit<LlcOptions, 'onStep' | 'thresholds' | 'nbeta'>> & { nbeta: number };
+
+export const LLC_DEFAULTS = {
+  epsilon: 2e-4,
+  gamma: 10,
+  nbeta: 'auto' as number | 'auto',
+  numChains: 4,
+  numDraws: 1000,
+  numBurnin: 100,
+  stepsBetweenDraws: 1,
+  batchSize: 256,
+  seed: 0,
+  evalBatchSize: 1024,
+};
+
+/** The write-up's exact setting: γ = 10, ε = 2e-4, 2000 steps, m = 256, 1 chain, no burn-in, nβ = n/log n. */
+export const WRITEUP_LLC: LlcOptions = {
+  epsilon: 2e-4,
+  gamma: 10,
+  nbeta: 'auto',
+  numChains: 1,
+  numDraws: 2000,
+  numBurnin: 0,
+  stepsBetweenDraws: 1,
+  batchSize: 256,
+};
+
+export interface LlcResult {
+  /** Mean of λ̂ over chains that did not fail. */
+  llcMean: number;
+  /** Standard deviation of λ̂ over those chains (n − 1; NaN with one chain). */
+  llcStd: number;
+  /** Monte-Carlo standard error of llcMean (diagnostics.ts mcseOfMean; with one chain, its autocorrelation-corrected error): report λ̂ ± this. */
+  llcMcse: number;
+  llcPerChain: number[];
+  /** Minibatch loss at every kept draw, per chain. */
+  lossTraces: number[][];
+  /** Mean MALA acceptance probability of each chain's moves into its kept draws (sgld.ts malaLogRatio). */
+  acceptancePerChain: number[];
+  /** MALA acceptance of the move into every kept draw, per chain (NaN for a chain's first step, which no move precedes). */
+  acceptanceTraces: number[][];
+  /** L_n(w*) on the full training set. */
+  initLoss: number;
+  numParams: number;
+  settings: LlcSettings;
+  backend: string;
+  seconds: number;
+  diagnostics: Diagnostics;
+}
+
+/** β = 1/log n (Watanabe's WBIC temperature), so nβ = n / log n. */
+export function defaultNbeta(n: number): number {
+  return n / Math.log(n);
+}
+
+/** Pure: λ̂ from the draws' losses and L_n(w*) (Lau et al. 2023, eq. 13). */
+export function llcFromLosses(losses: ArrayLike<number>, initLoss: number, nbeta: number): number {
+  return nbeta * (mean(losses) - initLoss);
+}
+
+/** Resolve and validate options (errors name the bad value). */
+export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings {
+  const { onStep: _s, thresholds: _t, ...rest } = options;
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const unknown = Object.keys(given).filter((k) => !(k in LLC_DEFAULTS));
+  if (unknown.length) throw new Error(`llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`);
+  const s = { ...LLC_DEFAULTS, ...given };
+  const positive = (name: string, v: number, integer = false) => {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+      throw new Error(`llc: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+    }
+  };
+  positive('epsilon', s.epsilon);
+  if (!(s.gamma >= 0) || !Number.isFinite(s.gamma)) throw new Error(`llc: gamma must be a number ≥ 0, got ${s.gamma}`);
+  positive('numChains', s.numChains, true);
+  positive('numDraws', s.numDraws, true);
+  positive('stepsBetweenDraws', s.stepsBetweenDraws, true);
+  positive('batchSize', s.batchSize, true);
+  if (!Number.isInteger(s.numBurnin) || s.numBurnin < 0) throw new Error(`llc: numBurnin must be an integer ≥ 0, got ${s.numBurnin}`);
+  if (s.nbeta !== 'auto') positive('nbeta', s.nbeta as number);
+  const nbeta = s.nbeta === 'auto' ? defaultNbeta(n) : (s.nbeta as number);
+  return { ...s, nbeta } as LlcSettings;
+}
+
+/** Mean loss of `weights` on a whole split, in blocks (one read-back). */
+export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, batchSize = 1024): number {
+  const total = tf.tidy(() => {
+    let sum: tf.Tensor = tf.scalar(0);
+    for (const [s, e] of blocks(data.n, batchSize)) {
+      const loss = lossFn(weights, tf.slice(data.x, s, e - s), tf.slice(data.y, s, e - s));
+      sum = tf.add(sum, tf.mul(loss, e - s));
+    }
+    return sum;
+  });
+  const v = total.dataSync()[0] / data.n;
+  total.dispose();
+  return v;
+}
+
+/**
+ * Standard normals for every tensor of w, from the chain's own generator. A tensor can be
+ * filled in segments (the flat θ of params.ts is filled parameter by parameter), so that
+ * the stream of numbers is the same whether the chain holds θ or the per-parameter tensors.
+ */
+function normals(shapes: number[][], rng: Rng, segments?: number[]): tf.Tensor[] {
+  return shapes.map((shape) => {
+    const z = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    let o = 0;
+    for (const size of segments ?? [z.length]) fillNormal(z.subarray(o, (o += size)), rng);
+    if (o !== z.length) throw new Error(`noise segments cover ${o} of ${z.length} numbers`);
+    return tf.tensor(z, shape, 'float32');
+  });
+}
+
+/** Minibatch indices drawn with replacement. */
+export function batchIndices(n: number, m: number, rng: Rng): Int32Array {
+  const idx = new Int32Array(m);
+  for (let i = 0; i < m; i++) idx[i] = rng.int(n);
+  return idx;
+}
+
+export type SgldStepOptions = SgldStepSettings & {
+  batchSize: number;
+  /** With a single flat θ: the parameter sizes its noise is drawn in (see normals). */
+  noiseSegments?: number[];
+  /** Also return the drift at w and ‖w − w*‖², for the MALA acceptance (flat θ only; default false). */
+  withDrift?: boolean;
+};
+
+export interface SgldStepResult {
+  next: tf.Tensor[];
+  /** Minibatch loss at w. */
+  loss: tf.Scalar;
+  /** With `withDrift`: −(ε/2)∇U(w) and ‖w − w*‖² (sgld.ts). */
+  drift?: tf.Tensor;
+  sqDistance?: tf.Scalar;
+}
+
+/**
+ * One SGLD step from w (Lau et al. 2023, Algorithm 1): draw a minibatch with
+ * replacement and the Gaussian noise from the chain's generator (in that order),
+ * then the update of sgld.ts, all in one tidy. Returns the new weights and the
+ * minibatch loss at w (kept on the backend). Does not dispose w.
+ */
+export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], data: DeviceSplit, rng: Rng, s: SgldStepOptions): SgldStepResult {
+  const idx = batchIndices(data.n, s.batchSize, rng);
+  const noise = normals(w.map((t) => t.shape), rng, w.length === 1 ? s.noiseSegments : undefined);
+  try {
+    return tf.tidy(() => {
+      const { x, y } = gatherBatch(data, idx);
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
+      const loss = value as tf.Scalar;
+      if (!s.withDrift) return { next: sgldUpdate(w, grads, wStar, noise, s), loss };
+      if (w.length !== 1) throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
+      const drift = sgldDrift(w[0], grads[0], wStar[0], s);
+      const sqDistance = tf.sum(tf.square(tf.sub(w[0], wStar[0]))) as tf.Scalar;
+      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance };
+    });
+  } finally {
+    tf.dispose(noise);
+  }
+}
+
+/** Losses are read back in blocks of this many steps, not per step (and a chain is checked for divergence as often). */
+export const READBACK_BLOCK = 100;
+
+/** Per step of one chain: the minibatch loss at w_t and the MALA acceptance of the move w_{t−1} → w_t (NaN at t = 0). */
+export interface ChainTrace {
+  losses: Float32Array;
+  acceptance: Float64Array;
+}
+
+/** An SGLD chain in progress (see sgldChain). */
+export interface SgldChain {
+  /** Take one step (losses stay on the backend until a block of READBACK_BLOCK is read back). */
+  step(): void;
+  /** Read back what is pending; returns the trace so far (losses and acceptances of steps taken). */
+  flush(): ChainTrace;
+  /** θ now, as per-parameter tensors (new tensors; the caller disposes them). */
+  weights(): tf.Tensor[];
+  dispose(): void;
+}
+
+/**
+ * One SGLD chain from w* on the flat θ (params.ts), stepped by the caller: the estimator's
+ * runChain and the benchmark take the same steps. Per step, with `acceptance`, one
+ * [loss, ‖w − w*‖², b·c, ‖c‖²] tensor stays on the backend until a block is read back,
+ * and the MALA ratio (sgld.ts) is computed on the host in float64.
+ */
+export function sgldChain(
+  lossFn: LossFn,
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  s: SgldStepSettings & { batchSize: number },
+  rng: Rng,
+  { acceptance = true, capacity = 0 }: { acceptance?: boolean; capacity?: number } = {},
+): SgldChain {
+  const shapes = wStar.map((t) => t.shape);
+  const flat = flatLoss(lossFn, shapes);
+  const thetaStar = [flatten(wStar)];
+  const options: SgldStepOptions = { ...s, noiseSegments: segmentSizes(shapes), withDrift: acceptance };
+  let losses = new Float32Array(Math.max(capacity, READBACK_BLOCK));
+  let accepted = new Float64Array(losses.length).fill(NaN);
+  let theta: tf.Tensor[] = [tf.clone(thetaStar[0])];
+  let prev: { w: tf.Tensor; drift: tf.Tensor } | null = null;
+  let pending: tf.Tensor[] = [];
+  let flushed = 0;
+  let potentialPrev = NaN;
+  const grow = (size: number) => {
+    if (size <= losses.length) return;
+    const n = Math.max(size, 2 * losses.length);
+    const l = new Float32Array(n);
+    l.set(losses);
+    const a = new Float64Array(n).fill(NaN);
+    a.set(accepted);
+    [losses, accepted] = [l, a];
+  };
+  const flush = (): ChainTrace => {
+    if (pending.length > 0) {
+      const stacked = tf.stack(pending);
+      const v = stacked.dataSync();
+      stacked.dispose();
+      const width = acceptance ? 4 : 1;
+      grow(flushed + pending.length);
+      for (let i = 0; i < pending.length; i++) {
+        const t = flushed + i;
+        losses[t] = v[i * width];
+        if (!acceptance) continue;
+        const potential = sgldPotential(v[i * width], v[i * width + 1], s);
+        if (t > 0) accepted[t] = acceptanceFromLogRatio(malaLogRatio(v[i * width + 2], v[i * width + 3], potentialPrev, potential, s.epsilon));
+        potentialPrev = potential;
+      }
+      flushed += pending.length;
+      tf.dispose(pending);
+      pending = [];
+    }
+    return { losses: losses.subarray(0, flushed), acceptance: accepted.subarray(0, flushed) };
+  };
+  return {
+    step() {
+      const { next, loss, drift, sqDistance } = sgldStep(flat, theta, thetaStar, data, rng, options);
+      if (acceptance) {
+        const cur = { w: theta[0], drift: drift! };
+        const p = prev;
+        pending.push(tf.tidy(() => tf.concat([tf.stack([loss, sqDistance!]), p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2])])));
+        tf.dispose([loss, sqDistance!]);
+        if (p) tf.dispose([p.w, p.drift]);
+        prev = cur; // θ_t stays alive for the next move's ratio
+      } else {
+        pending.push(loss);
+        tf.dispose(theta);
+      }
+      theta = next;
+      if (pending.length >= READBACK_BLOCK) flush();
+    },
+    flush,
+    weights: () => tf.tidy(() => unflatten(theta[0], shapes)),
+    dispose() {
+      if (prev) tf.dispose([prev.w, prev.drift]);
+      tf.dispose([...theta, ...thetaStar, ...pending]);
+      prev = null;
+      pending = [];
+    },
+  };
+}
+
+/** Run one chain of an estimate: every step's loss and, unless `acceptance` is false, every move's MALA acceptance. */
+export function runChain(
+  lossFn: LossFn,
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  s: LlcSettings,
+  chain: number,
+  tick: () => void = () => {},
+  acceptance = true,
+): ChainTrace {
+  const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
+  const c = sgldChain(lossFn, wStar, data, s, makeRng(deriveSeed(s.seed, 'sgld-chain', chain)), { acceptance, capacity: totalSteps });
+  try {
+    for (let step = 0; step < totalSteps; step++) {
+      c.step();
+      tick();
+      // A chain whose loss is no longer finite stays so (NaN weights): stop it early.
+      if ((step + 1) % READBACK_BLOCK === 0 && !Number.isFinite(c.flush().losses[step])) {
+        for (let rest = step + 1; rest < totalSteps; rest++) tick();
+        return nanPadded(c.flush(), totalSteps);
+      }
+    }
+    const trace = c.flush();
+    return { losses: trace.losses.slice(), acceptance: trace.acceptance.slice() };
+  } finally {
+    c.dispose();
+  }
+}
+
+/**
+ * A stopped chain's trace over all `totalSteps`: the steps not taken are NaN, as running on
+ * would have made them once the loss stopped being finite.
+ */
+export function nanPadded(trace: ChainTrace, totalSteps: number): ChainTrace {
+  const losses = new Float32Array(totalSteps).fill(NaN);
+  const acceptance = new Float64Array(totalSteps).fill(NaN);
+  losses.set(trace.losses.subarray(0, totalSteps));
+  acceptance.set(trace.acceptance.subarray(0, totalSteps));
+  return { losses, acceptance };
+}
+
+/** The steps kept as draws: every `stepsBetweenDraws`-th after burn-in. */
+export function keptIndices(s: LlcSettings): number[] {
+  return Array.from({ length: s.numDraws }, (_, i) => s.numBurnin + (i + 1) * s.stepsBetweenDraws - 1);
+}
+
+/** Mean acceptance over a chain's moves; the first step (no move) is NaN by construction and skipped, a diverged move (NaN) makes it NaN. */
+function meanAcceptance(trace: number[]): number {
+  const moves = Number.isNaN(trace[0]) ? trace.slice(1) : trace;
+  return moves.length ? mean(moves) : NaN;
+}
+
+/** λ̂ mean and sd (n − 1; NaN with fewer than 2) over the chains that did not fail; the mean is NaN if all failed. */
+export function chainStatistics(llcPerChain: number[], failedChains: number[]): { llcMean: number; llcStd: number } {
+  const ok = llcPerChain.filter((_, c) => !failedChains.includes(c));
+  const llcMean = ok.length ? mean(ok) : NaN;
+  return { llcMean, llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN };
+}
+
+/**
+ * The estimate from the chains' per-step traces (eq. 13 on the kept draws of each chain), with
+ * its diagnostics: what estimateLlc returns, for callers that run the chains themselves.
+ */
+export function llcFromChains(
+  traces: ChainTrace[],
+  ctx: { initLoss: number; numParams: number; settings: LlcSettings; thresholds?: DiagnosticThresholds; startedAt: number },
+): LlcResult {
+  const s = ctx.settings;
+  const kept = keptIndices(s);
+  const lossTraces = traces.map((t) => kept.map((i) => t.losses[i]));
+  const acceptanceTraces = traces.map((t) => kept.map((i) => t.acceptance[i]));
+  const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
+  const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, ctx.initLoss, s.nbeta));
+  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams: ctx.numParams, nbeta: s.nbeta, initLoss: ctx.initLoss, acceptance: acceptancePerChain }, ctx.thresholds);
+  const { llcMean, llcStd } = chainStatistics(llcPerChain, diagnostics.failedChains);
+  return {
+    llcMean,
+    llcStd,
+    llcMcse: diagnostics.mcse,
+    llcPerChain,
+    lossTraces,
+    acceptancePerChain,
+    acceptanceTraces,
+    initLoss: ctx.initLoss,
+    numParams: ctx.numParams,
+    settings: s,
+    backend: backendName(),
+    seconds: (Date.now() - ctx.startedAt) / 1000,
+    diagnostics,
+  };
+}
+
+/**
+ * Estimate λ̂ at w* with SGLD. `lossFn` is the mean loss of a batch; `data` is the
+ * full training set on the backend (n examples); `weights` is w*.
+ */
+export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, options: LlcOptions = {}): LlcResult {
+  const s = resolveLlcSettings(options, data.n);
+  const start = Date.now();
+  const numParams = weights.reduce((a, t) => a + t.size, 0);
+  const initLoss = fullLoss(lossFn, weights, data, s.evalBatchSize);
+  const totalSteps = s.numChains * (s.numBurnin + s.numDraws * s.stepsBetweenDraws);
+  let done = 0;
+  const tick = () => options.onStep?.(++done, totalSteps);
+  const traces: ChainTrace[] = [];
+  for (let chain = 0; chain < s.numChains; chain++) traces.push(runChain(lossFn, weights, data, s, chain, tick));
+  return llcFromChains(traces, { initLoss, numParams, settings: s, thresholds: options.thresholds, startedAt: start });
+}

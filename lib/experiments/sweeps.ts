@@ -1,0 +1,251 @@
+/**
+ * Sweeps declared as data, at two scales (profiles):
+ *   writeup      {MLP, CNN} × k = 2..10 (order 0..9) × seeds
+ *   shuffled     10 seeded random label orders × {MLP, CNN} × k = 2..10
+ *   sensitivity  ε × γ grid of SGLD settings on chosen trained models
+ *   fullmnist    k = 10 with all 60,000 training examples (comparison with Lau et al.)
+ * `full` is the write-up's settings; `quick` is a scaled-down version of the same
+ * sweeps that finishes in about a quarter of an hour on a 2-core machine.
+ */
+import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
+import { Architecture, ARCHITECTURES, LossKind } from '../models/models';
+import { DEFAULT_ORDER, randomOrder, Selection } from '../data/tasks';
+import { calibrationPath, readCalibration } from './calibration';
+import { configKey } from './store';
+import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
+
+export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
+export type SweepName = (typeof SWEEPS)[number];
+
+export interface Profile {
+  name: string;
+  numTrain: number;
+  numTest: number;
+  seeds: number[];
+  ks: number[];
+  train: TrainSettings;
+  llc: SgldSettings;
+  /** Per-architecture overrides of `llc` (the calibrated profile's ε). */
+  llcByArchitecture?: Partial<Record<Architecture, SgldSettings>>;
+  /** The loss (default 'ce') and the example selection (default 'random') of every cell. */
+  loss?: LossKind;
+  selection?: Selection;
+  /** Seeds of the random label orders of the shuffled sweep. */
+  orderSeeds: number[];
+  /** Sensitivity grid and the trained models it is run on. */
+  sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
+  fullMnist: { numTrain: number; numTest: number; seeds: number[] };
+  /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
+  mnist1d: { numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings; llcByArchitecture?: Partial<Record<Architecture, SgldSettings>> };
+}
+
+/** |{0,1}| in MNIST-1D's default training / test split (checked by test/mnist1d-models.test.ts). */
+export const MNIST1D_PAIR_TRAIN = 797;
+export const MNIST1D_PAIR_TEST = 203;
+const MNIST1D_TRAIN: TrainSettings = { epochs: 200, batchSize: 100, learningRate: 1e-2 };
+
+const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+export const PROFILES: Record<string, Profile> = {
+  /** Seconds, for tests and CI's notebook runs: shows nothing scientific. */
+  tiny: {
+    name: 'tiny',
+    numTrain: 256,
+    numTest: 128,
+    seeds: [0, 1],
+    ks: [2, 3, 4],
+    train: { epochs: 1, batchSize: 64, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 },
+    orderSeeds: [1, 2],
+    sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
+    fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
+    mnist1d: { numTrain: 256, numTest: 128, train: { epochs: 2, batchSize: 64, learningRate: 1e-2 }, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 } },
+  },
+  /** The write-up: Adam 1e-2, batch 256, ≤ 20 epochs, n = 12,665; SGLD γ = 10, ε = 2e-4, 2000 steps, m = 256, nβ = n/log n. */
+  full: {
+    name: 'full',
+    numTrain: 12665,
+    numTest: 2115,
+    seeds: [0, 1, 2, 3, 4],
+    ks: KS,
+    train: { epochs: 20, batchSize: 256, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC },
+    orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
+    fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
+    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 4, numDraws: 2000, numBurnin: 500, batchSize: 100 } },
+  },
+  /** Same sweeps, smaller: n = 2,000, ≤ 6 epochs, 600 SGLD steps with m = 64, 3 seeds, 6 shuffled orders (≈ 15 + 25 min on 2 cores). */
+  quick: {
+    name: 'quick',
+    numTrain: 2000,
+    numTest: 1000,
+    seeds: [0, 1, 2],
+    ks: KS,
+    train: { epochs: 6, batchSize: 128, learningRate: 1e-2 },
+    llc: { ...WRITEUP_LLC, numDraws: 500, numBurnin: 100, batchSize: 64 },
+    orderSeeds: [1, 2, 3, 4, 5, 6],
+    sensitivity: { epsilons: [1e-4, 2e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
+    fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
+    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 1000, numBurnin: 200, batchSize: 100 } },
+  },
+};
+
+/**
+ * The write-up author's own code (run.py, data.py, complexity.py of the write-up's repository),
+ * where it differs from `full`: the loss −log(softmax + 1e-6) in training and sampling, a
+ * fixed 20 epochs, and the first 12,665 training (2,115 test) examples of the task's digits
+ * in dataset order. Where the code is ambiguous or incidental we keep `full`'s choice:
+ * L_n(w*) is the exact mean over the n examples (the code averages its loader's batch
+ * means, giving the last, smaller batch a full batch's weight), and each seed still draws
+ * its own initial weights and minibatches (the code seeds nothing).
+ */
+PROFILES.original = {
+  ...PROFILES.full,
+  name: 'original',
+  loss: 'writeup',
+  selection: 'first',
+  train: { ...PROFILES.full.train, earlyStop: false },
+};
+
+/** The profile names, including 'calibrated' (built from the saved calibration). */
+export const PROFILE_NAMES = [...Object.keys(PROFILES), 'calibrated'];
+
+/**
+ * `full`'s training and sweeps with the SGLD settings chosen by the calibration
+ * (lib/experiments/calibration.ts, saved under data/calibration/): ε per architecture, γ and nβ shared,
+ * the calibration's chains, draws and burn-in.
+ */
+export function calibratedProfile(dataDir?: string): Profile {
+  const fromFile = (dataset: Dataset) => {
+    const c = readCalibration(dataset, dataDir);
+    if (c == null) return null;
+    if (!c.complete) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) is incomplete: run \`npm run calibrate${dataset === 'mnist' ? '' : ' -- --dataset ' + dataset}\` to finish it`);
+    if (c.chosen == null) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`);
+    const { gamma, nbetaFactor, epsilon } = c.chosen;
+    const llc: SgldSettings = { gamma, nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain), numChains: c.options.numChains, numDraws: c.options.numDraws, numBurnin: c.options.numBurnin, stepsBetweenDraws: 1, batchSize: 256 };
+    const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<Record<Architecture, SgldSettings>>;
+    return { llc, byArch };
+  };
+  const mnist = fromFile('mnist');
+  if (mnist == null) throw new Error(`profile 'calibrated' needs a calibration: run \`npm run calibrate\` (writes ${calibrationPath('mnist', dataDir)})`);
+  const m1d = fromFile('mnist1d');
+  const full = PROFILES.full;
+  return {
+    ...full,
+    name: 'calibrated',
+    llc: mnist.llc,
+    llcByArchitecture: mnist.byArch,
+    mnist1d: m1d ? { ...full.mnist1d, llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize }, llcByArchitecture: m1d.byArch } : full.mnist1d,
+  };
+}
+
+export function getProfile(name: string): Profile {
+  if (name === 'calibrated') return calibratedProfile();
+  const p = PROFILES[name];
+  if (!p) throw new Error(`unknown profile '${name}'; valid: ${PROFILE_NAMES.join(', ')}`);
+  return p;
+}
+
+export function parseSweep(name: string): SweepName {
+  if (!(SWEEPS as readonly string[]).includes(name)) throw new Error(`unknown sweep '${name}'; valid: ${SWEEPS.join(', ')}`);
+  return name as SweepName;
+}
+
+export interface SweepOptions {
+  architectures?: Architecture[];
+  ks?: number[];
+  seeds?: number[];
+  dataset?: Dataset;
+}
+
+function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
+  const d = dataset === 'mnist1d' ? p.mnist1d : p;
+  const variant = { ...(p.loss ? { loss: p.loss } : {}), ...(p.selection ? { selection: p.selection } : {}) };
+  const byArch = dataset === 'mnist1d' ? p.mnist1d.llcByArchitecture : p.llcByArchitecture;
+  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, ...variant, train: { ...d.train }, llc: { ...d.llc, ...byArch?.[architecture] }, ...extra };
+}
+
+/** The cells of a sweep at a profile, in a fixed order. */
+export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOptions = {}): CellConfig[] {
+  const archs = options.architectures ?? [...ARCHITECTURES];
+  const ks = options.ks ?? profile.ks;
+  const seeds = options.seeds ?? profile.seeds;
+  const dataset = options.dataset ?? 'mnist';
+  const out: CellConfig[] = [];
+  switch (sweep) {
+    case 'writeup':
+      for (const seed of seeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seed));
+      break;
+    case 'shuffled':
+      for (const os of profile.orderSeeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seeds[0]));
+      break;
+    case 'sensitivity':
+      for (const k of options.ks ?? profile.sensitivity.ks)
+        for (const a of archs)
+          for (const gamma of profile.sensitivity.gammas)
+            for (const epsilon of profile.sensitivity.epsilons) {
+              const c = cell(profile, dataset, a, DEFAULT_ORDER, k, seeds[0]);
+              out.push({ ...c, llc: { ...c.llc, epsilon, gamma } });
+            }
+      break;
+    case 'fullmnist':
+      if (dataset !== 'mnist') throw new Error(`the fullmnist sweep is MNIST only, got dataset '${dataset}'`);
+      for (const seed of options.seeds ?? profile.fullMnist.seeds)
+        for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, 10, seed, { numTrain: profile.fullMnist.numTrain, numTest: profile.fullMnist.numTest }));
+      break;
+  }
+  return out;
+}
+
+/** Parse "i/N" (1-based i). */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new Error(`malformed shard '${text}'; expected i/N with 1 ≤ i ≤ N, e.g. 1/4`);
+  }
+  return { index, count };
+}
+
+/** Deterministic 1/N slice: cell j goes to shard (j mod N) + 1, so shards are balanced across architectures. */
+export function shardCells<T>(cells: T[], shard: { index: number; count: number }): T[] {
+  return cells.filter((_, j) => j % shard.count === shard.index - 1);
+}
+
+// ---------------------------------------------------------------- settings tag
+
+const TAG_NAMES: Record<string, string> = { epsilon: 'eps', gamma: 'gamma', nbeta: 'nbeta', numChains: 'chains', numDraws: 'draws', numBurnin: 'burnin', batchSize: 'm', stepsBetweenDraws: 'thin' };
+const TRAIN_TAG_NAMES: Record<string, string> = { epochs: 'epochs', learningRate: 'lr', batchSize: 'tbatch' };
+
+/**
+ * A short tag naming how the settings of `cells` differ from those of `defaults` (a
+ * profile's own sweep), e.g. 'draws100-eps0.001', 'lr0.005', 'nbeta100'; '' when every
+ * setting is the profile's. A setting is named by its new value when all cells share it
+ * ('var' when they do not). Which cells are selected (architectures, k, seeds) is not a
+ * setting: a selection of the profile's cells gets no tag (its figures replace the
+ * profile's; the CLI says so). Tags longer than 48 characters become 'settings-' + 8 hex
+ * digits of a hash of the cells.
+ */
+export function cellsTag(cells: CellConfig[], defaults: CellConfig[]): string {
+  const set = (cs: CellConfig[], f: (c: CellConfig) => unknown) => [...new Set(cs.map((c) => JSON.stringify(f(c))))].sort();
+  const parts: string[] = [];
+  const settings = (group: 'llc' | 'train', names: Record<string, string>) => {
+    const fields = new Set([...cells, ...defaults].flatMap((c) => Object.keys(c[group])));
+    for (const k of fields) {
+      const f = (c: CellConfig) => (c[group] as Record<string, unknown>)[k];
+      const now = set(cells, f);
+      if (now.every((v) => set(defaults, f).includes(v))) continue;
+      parts.push(`${names[k] ?? k}${now.length === 1 ? String(f(cells[0])) : 'var'}`);
+    }
+  };
+  settings('llc', TAG_NAMES);
+  settings('train', TRAIN_TAG_NAMES);
+  for (const [name, f] of [['n', (c: CellConfig) => c.numTrain], ['ntest', (c: CellConfig) => c.numTest], ['loss', (c: CellConfig) => c.loss ?? 'ce']] as const) {
+    const now = set(cells, f);
+    if (!now.every((v) => set(defaults, f).includes(v))) parts.push(`${name}${now.length === 1 ? f(cells[0]) : 'var'}`);
+  }
+  const tag = parts.join('-').replace(/[^A-Za-z0-9.,+_-]/g, '_');
+  return tag.length > 48 ? `settings-${configKey(cells.map((c) => configKey(c)).sort()).slice(0, 8)}` : tag;
+}

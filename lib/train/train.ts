@@ -1,0 +1,258 @@
+/**
+ * Training to convergence with Adam (the write-up's settings: lr 1e-2, batch 256,
+ * at most 20 epochs), all overridable.
+ *
+ * Convergence criterion (documented, recorded): after each epoch the epoch-mean
+ * training loss is compared with the best previous epoch; if it has not improved by
+ * more than `tolerance` (relative) for `patience` consecutive epochs the loss has
+ * plateaued and training stops ('plateau'); it also stops once that loss is below
+ * `targetLoss` ('targetLoss'), else after `epochs` ('maxEpochs').
+ */
+import { tf } from '../engine/backend';
+import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from '../data/batches';
+import { countCorrect, initWeights, labelSelector, LossKind, ModelDef, parseLoss, taskLossOfLogits } from '../models/models';
+import { flatten, splitHost, unflatten } from '../models/params';
+import { deriveSeed, makeRng, shuffled } from '../math/rng';
+import { Task } from '../data/tasks';
+
+export interface TrainOptions {
+  /** Maximum epochs (write-up: 20). */
+  epochs?: number;
+  /** Minibatch size (write-up: 256). */
+  batchSize?: number;
+  /** Adam step size (write-up: 1e-2). */
+  learningRate?: number;
+  /** Seed of the initial weights and of the minibatch order. */
+  seed?: number;
+  /** Relative improvement of the epoch-mean training loss that counts as progress (default 0.02). */
+  tolerance?: number;
+  /** Epochs without progress before stopping (default 3). */
+  patience?: number;
+  /** Stop once the epoch-mean training loss is below this (default 1e-4: nothing left to fit). */
+  targetLoss?: number;
+  /** Batch size for evaluation passes (default 1024). */
+  evalBatchSize?: number;
+  /** Stop early on a plateau or below targetLoss (default true); false trains exactly `epochs`, as the write-up's code does. */
+  earlyStop?: boolean;
+  /** The training loss (models.ts LOSSES; default 'ce'). */
+  loss?: LossKind;
+  /** Called after every epoch. */
+  onEpoch?: (record: EpochRecord, total: number) => void;
+  /** Called after every step (progress bars). */
+  onStep?: (step: number, totalSteps: number) => void;
+}
+
+export const TRAIN_DEFAULTS = {
+  epochs: 20,
+  batchSize: 256,
+  learningRate: 1e-2,
+  seed: 0,
+  tolerance: 0.02,
+  patience: 3,
+  targetLoss: 1e-4,
+  evalBatchSize: 1024,
+  earlyStop: true,
+  loss: 'ce' as LossKind,
+};
+
+/** Every training setting, resolved (what is hashed and saved with a model). */
+export type TrainSettingsResolved = typeof TRAIN_DEFAULTS;
+
+export type StopReason = 'plateau' | 'targetLoss' | 'maxEpochs';
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean minibatch loss over the epoch. */
+  trainLoss: number;
+  /** Minibatch accuracy over the epoch. */
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  /** Wall time of the epoch (training + test evaluation). */
+  seconds: number;
+}
+
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainResult {
+  /** The trained weights w*, as typed arrays. */
+  weights: Float32Array[];
+  history: EpochRecord[];
+  stoppedBecause: StopReason;
+  epochs: number;
+  /** Full training set at w*. */
+  train: Metrics;
+  /** Test set at w*. */
+  test: Metrics;
+  seconds: number;
+  settings: TrainSettingsResolved;
+}
+
+/** Mean loss and accuracy of weights on a split, in blocks (one read-back). */
+export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
+  const totals = tf.tidy(() => {
+    let lossSum: tf.Tensor = tf.scalar(0);
+    let correct: tf.Tensor = tf.scalar(0);
+    for (const [s, e] of blocks(split.n, batchSize)) {
+      const x = tf.slice(split.x, s, e - s);
+      const y = tf.slice(split.y, s, e - s) as tf.Tensor1D;
+      const taskLogits = tf.matMul(def.forward(weights, x), selector) as tf.Tensor2D;
+      lossSum = tf.add(lossSum, tf.mul(taskLossOfLogits(taskLogits, y, loss), e - s));
+      correct = tf.add(correct, countCorrect(taskLogits, y));
+    }
+    return tf.stack([lossSum, correct]);
+  });
+  const [lossSum, correct] = totals.dataSync();
+  totals.dispose();
+  return { loss: lossSum / split.n, accuracy: correct / split.n };
+}
+
+function checkPositive(name: string, value: number, integer: boolean): void {
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new Error(`train: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+}
+
+/** The shapes of a model's parameters, in order (the layout of its flat θ; params.ts). */
+export function paramShapes(def: ModelDef): number[][] {
+  return def.params.map((p) => p.shape);
+}
+
+/**
+ * One Adam step on examples `idx` of a split: minimizes the task's cross-entropy over
+ * the flat parameter vector θ (params.ts: one variable, so Adam is a handful of ops
+ * rather than a handful per parameter tensor; elementwise the same arithmetic) and
+ * returns the batch's mean loss and number of correct predictions (scalars the caller
+ * disposes; they stay on the backend so that nothing is read back per step).
+ */
+export function adamStep(def: ModelDef, theta: tf.Variable, optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array, loss: LossKind = 'ce'): { loss: tf.Scalar; correct: tf.Scalar } {
+  let correct: tf.Scalar | null = null; // kept out of minimize's tidy
+  const shapes = paramShapes(def);
+  const value = tf.tidy(() => {
+    const { x, y: yb } = gatherBatch(split, idx);
+    const y = yb as tf.Tensor1D;
+    return optimizer.minimize(() => {
+      const taskLogits = tf.matMul(def.forward(unflatten(theta, shapes), x), selector) as tf.Tensor2D;
+      correct = tf.keep(countCorrect(taskLogits, y));
+      return taskLossOfLogits(taskLogits, y, loss);
+    }, true, [theta]) as tf.Scalar;
+  });
+  return { loss: value, correct: correct! };
+}
+
+/** A flat θ variable holding typed-array weights (seeded init or trained w*). */
+export function thetaVariable(weights: Float32Array[]): tf.Variable {
+  const init = tf.tidy(() => flatten(weights.map((w) => tf.tensor1d(w))));
+  const theta = tf.variable(init, true);
+  init.dispose();
+  return theta;
+}
+
+/** evaluate() at a flat θ. */
+export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
+  const weights = tf.tidy(() => unflatten(theta, paramShapes(def)));
+  try {
+    return evaluate(def, weights, split, selector, batchSize, loss);
+  } finally {
+    tf.dispose(weights);
+  }
+}
+
+/** Train a model on a task from seeded initial weights; returns w* and the history. */
+export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}): TrainResult {
+  const settings = resolveTrainSettings(options);
+  const start = Date.now();
+  const selector = labelSelector(task.labels, def.numOutputs);
+  const train = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
+  const test = uploadSplit(task.xTest, task.yTest, task.inputShape, task.labels);
+  const theta = thetaVariable(initWeights(def, deriveSeed(settings.seed, 'init', def.architecture)));
+  const optimizer = tf.train.adam(settings.learningRate);
+  const order = makeRng(deriveSeed(settings.seed, 'batches'));
+  const stepsPerEpoch = Math.ceil(task.numTrain / settings.batchSize);
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const all = Array.from({ length: task.numTrain }, (_, i) => i);
+
+  const history: EpochRecord[] = [];
+  let stoppedBecause: StopReason = 'maxEpochs';
+  let best = Infinity;
+  let stale = 0;
+  let stepCount = 0;
+  try {
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      const t0 = Date.now();
+      const perm = shuffled(all, order);
+      // Sums stay on the backend; read back once per epoch.
+      let lossSum = tf.scalar(0);
+      let correct = tf.scalar(0);
+      for (const [s, e] of blocks(task.numTrain, settings.batchSize)) {
+        const step = adamStep(def, theta, optimizer, selector, train, Int32Array.from(perm.slice(s, e)), settings.loss);
+        const [l, c] = tf.tidy(() => [tf.add(lossSum, tf.mul(step.loss, e - s)), tf.add(correct, step.correct)]);
+        tf.dispose([step.loss, step.correct, lossSum, correct]);
+        lossSum = l as tf.Scalar;
+        correct = c as tf.Scalar;
+        options.onStep?.(++stepCount, totalSteps);
+      }
+      const trainLoss = lossSum.dataSync()[0] / task.numTrain;
+      const trainAccuracy = correct.dataSync()[0] / task.numTrain;
+      lossSum.dispose();
+      correct.dispose();
+      const t = evaluateTheta(def, theta, test, selector, settings.evalBatchSize, settings.loss);
+      const record: EpochRecord = { epoch, trainLoss, trainAccuracy, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (Date.now() - t0) / 1000 };
+      history.push(record);
+      options.onEpoch?.(record, settings.epochs);
+      if (!Number.isFinite(trainLoss)) throw new Error(`train: loss became ${trainLoss} at epoch ${epoch}; lower learningRate (now ${settings.learningRate})`);
+      if (!settings.earlyStop) continue;
+      if (trainLoss < settings.targetLoss) {
+        stoppedBecause = 'targetLoss';
+        break;
+      }
+      if (trainLoss < best * (1 - settings.tolerance)) stale = 0;
+      else if (++stale >= settings.patience) {
+        stoppedBecause = 'plateau';
+        break;
+      }
+      best = Math.min(best, trainLoss);
+    }
+    return {
+      weights: splitHost(theta.dataSync() as Float32Array, paramShapes(def)),
+      history,
+      stoppedBecause,
+      epochs: history.length,
+      train: evaluateTheta(def, theta, train, selector, settings.evalBatchSize, settings.loss),
+      test: evaluateTheta(def, theta, test, selector, settings.evalBatchSize, settings.loss),
+      seconds: (Date.now() - start) / 1000,
+      settings,
+    };
+  } finally {
+    optimizer.dispose();
+    theta.dispose();
+    selector.dispose();
+    disposeSplit(train);
+    disposeSplit(test);
+  }
+}
+
+/**
+ * Every training setting with its default filled in, validated (errors name the bad value);
+ * an unknown key is an error, so a misspelt setting cannot silently fall back to its default.
+ */
+export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolved {
+  const { onEpoch: _e, onStep: _s, ...rest } = options;
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const unknown = Object.keys(given).filter((k) => !(k in TRAIN_DEFAULTS));
+  if (unknown.length) throw new Error(`train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`);
+  const s = { ...TRAIN_DEFAULTS, ...given } as TrainSettingsResolved;
+  checkPositive('epochs', s.epochs, true);
+  checkPositive('batchSize', s.batchSize, true);
+  checkPositive('learningRate', s.learningRate, false);
+  checkPositive('patience', s.patience, true);
+  checkPositive('evalBatchSize', s.evalBatchSize, true);
+  if (!(s.tolerance >= 0) || !Number.isFinite(s.tolerance)) throw new Error(`train: tolerance must be a number ≥ 0, got ${s.tolerance}`);
+  if (!(s.targetLoss >= 0)) throw new Error(`train: targetLoss must be a number ≥ 0, got ${s.targetLoss}`);
+  if (typeof s.earlyStop !== 'boolean') throw new Error(`train: earlyStop must be true or false, got ${s.earlyStop}`);
+  parseLoss(s.loss);
+  return s;
+}
