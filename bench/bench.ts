@@ -25,22 +25,54 @@ import { REPO_ROOT, repoPath } from '../lib/experiments/paths';
 import { formatDuration } from '../lib/experiments/progress';
 import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask } from '../lib/data/tasks';
 import { EngineJob } from './engine';
-import { estimateSweep, estimateTable, fmtRate, profileNeeds, rowLine, stats, find, summaryTable, writeResults } from './report';
+import {
+  estimateSweep,
+  estimateTable,
+  fmtRate,
+  profileNeeds,
+  rowLine,
+  stats,
+  find,
+  summaryTable,
+  writeResults,
+} from './report';
 import { Budget, FC1_FLOPS_PER_EXAMPLE, LABELS, Row } from './steps';
 import { runTorch, TorchInfo, torchPython } from './torch';
 
 const USAGE = 'usage: bench [--quick] [--write|--no-write] [--no-torch] [--no-stock] [--cpu-cnn] [--python PATH]';
-const opts = { quick: false, write: undefined as boolean | undefined, torch: true, stock: true, cpuCnn: false, python: undefined as string | undefined };
+const opts = {
+  quick: false,
+  write: undefined as boolean | undefined,
+  torch: true,
+  stock: true,
+  cpuCnn: false,
+  python: undefined as string | undefined,
+};
 eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
   switch (flag) {
-    case '--quick': opts.quick = true; break;
-    case '--write': opts.write = true; break;
-    case '--no-write': opts.write = false; break;
-    case '--no-torch': opts.torch = false; break;
-    case '--no-stock': opts.stock = false; break;
-    case '--cpu-cnn': opts.cpuCnn = true; break;
-    case '--python': opts.python = value(); break;
-    default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
+    case '--quick':
+      opts.quick = true;
+      break;
+    case '--write':
+      opts.write = true;
+      break;
+    case '--no-write':
+      opts.write = false;
+      break;
+    case '--no-torch':
+      opts.torch = false;
+      break;
+    case '--no-stock':
+      opts.stock = false;
+      break;
+    case '--cpu-cnn':
+      opts.cpuCnn = true;
+      break;
+    case '--python':
+      opts.python = value();
+      break;
+    default:
+      throw new Error(`unknown option '${flag}'\n${USAGE}`);
   }
 });
 
@@ -50,21 +82,44 @@ const MAIN_BATCHES = [256, 512];
 const EVAL_BATCH = 1024;
 const BUDGET: Budget = opts.quick ? { warmup: 1, reps: 3, repSeconds: 0.2 } : { warmup: 3, reps: 7, repSeconds: 1.0 };
 /** The stock variants are up to ~10× slower and cpu ~50×: fewer, shorter blocks. */
-const SLOW_BUDGET: Budget = opts.quick ? { warmup: 1, reps: 2, repSeconds: 0.1 } : { warmup: 2, reps: 5, repSeconds: 1.0 };
+const SLOW_BUDGET: Budget = opts.quick
+  ? { warmup: 1, reps: 2, repSeconds: 0.1 }
+  : { warmup: 2, reps: 5, repSeconds: 1.0 };
 const NUM_TRAIN = opts.quick ? 4096 : DEFAULT_NUM_TRAIN;
 const MEMORY = { steps: opts.quick ? 300 : 10_000, batch: 64, pretrainSteps: opts.quick ? 100 : 400 };
 const PARALLEL_SECONDS = opts.quick ? 4 : 15;
 
-type Message = { type: 'info'; [k: string]: unknown } | { type: 'row'; row: Row } | { type: 'memory'; [k: string]: any } | { type: 'rate'; exPerSec: number };
+type Message =
+  | { type: 'info'; [k: string]: unknown }
+  | { type: 'row'; row: Row }
+  | { type: 'memory'; [k: string]: unknown }
+  | { type: 'rate'; exPerSec: number };
 
 /** Run one engine job in a child process; rows are printed as they arrive. */
-function runEngine(job: Partial<EngineJob> & Pick<EngineJob, 'column' | 'backend'>, threads: number, onMessage: (m: Message) => void = () => {}): Promise<void> {
-  const full: EngineJob = { variant: 'ours', archs: ARCHS, steps: ['train', 'sgld'], batches: MAIN_BATCHES, budget: BUDGET, numTrain: NUM_TRAIN, ...job };
+function runEngine(
+  job: Partial<EngineJob> & Pick<EngineJob, 'column' | 'backend'>,
+  threads: number,
+  onMessage: (m: Message) => void = () => {},
+): Promise<void> {
+  const full: EngineJob = {
+    variant: 'ours',
+    archs: ARCHS,
+    steps: ['train', 'sgld'],
+    batches: MAIN_BATCHES,
+    budget: BUDGET,
+    numTrain: NUM_TRAIN,
+    ...job,
+  };
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(repoPath('bench', 'engine.ts'), [JSON.stringify(full)], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+      env: {
+        ...process.env,
+        TF_NUM_INTRAOP_THREADS: String(threads),
+        TF_NUM_INTEROP_THREADS: '1',
+        TF_CPP_MIN_LOG_LEVEL: '2',
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (m: Message) => {
@@ -75,23 +130,39 @@ function runEngine(job: Partial<EngineJob> & Pick<EngineJob, 'column' | 'backend
       onMessage(m);
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench engine '${job.column}' exited with code ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`bench engine '${job.column}' exited with code ${code}`)),
+    );
   });
 }
 
 const rows: Row[] = [];
-const fmtLoad = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+const fmtLoad = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
 /** A loss as read: fixed point, exponent form once a chain has exploded, 'NaN' once it diverged (IPC turns NaN into null). */
-const fmtLoss = (x: number | null) => (x == null || !Number.isFinite(x) ? String(x ?? NaN) : Math.abs(x) < 1e4 ? x.toFixed(3) : x.toExponential(2));
+const fmtLoss = (x: number | null) =>
+  x == null || !Number.isFinite(x) ? String(x ?? NaN) : Math.abs(x) < 1e4 ? x.toFixed(3) : x.toExponential(2);
 
 function machine() {
   const cpus = os.cpus();
   let smt = '';
   try {
     smt = fs.readFileSync('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list', 'utf8').trim();
-  } catch {}
-  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, smt: smt ? `cpu0 thread siblings: ${smt}` : '', memGb: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` };
+  } catch {
+    // not Linux, or no SMT topology exposed: leave it out of the report
+  }
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    smt: smt ? `cpu0 thread siblings: ${smt}` : '',
+    memGb: os.totalmem() / 2 ** 30,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -100,11 +171,21 @@ async function main(): Promise<void> {
   const m = machine();
   const write = opts.write ?? !opts.quick;
   const native = nativeAvailable();
-  console.log(`llc-notebooks bench${opts.quick ? ' --quick (few reps: for development, not for the record)' : ''}  ${started.toISOString()}`);
-  console.log(`${m.cpu}, ${m.cores} cores${m.smt ? ` (${m.smt})` : ''}, ${m.memGb.toFixed(1)} GB, node ${m.node}, ${m.platform}`);
-  console.log(`tfjs-core ${tf.version_core}, tfjs-node ${native ? require('@tensorflow/tfjs-node/package.json').version : 'not installed'}, backend-wasm ${version_wasm}, backend-cpu ${version_cpu}`);
-  console.log(`load average (1/5/15 min) at start: ${loadStart}${os.loadavg()[0] > 0.3 * m.cores ? '  ← the machine is busy: numbers will be low and noisy' : ''}`);
-  console.log(`budget: ${BUDGET.warmup} warm-up step(s), ${BUDGET.reps} blocks of ~${BUDGET.repSeconds} s per row; training set ${NUM_TRAIN} MNIST examples on the backend\n`);
+  console.log(
+    `llc-notebooks bench${opts.quick ? ' --quick (few reps: for development, not for the record)' : ''}  ${started.toISOString()}`,
+  );
+  console.log(
+    `${m.cpu}, ${m.cores} cores${m.smt ? ` (${m.smt})` : ''}, ${m.memGb.toFixed(1)} GB, node ${m.node}, ${m.platform}`,
+  );
+  console.log(
+    `tfjs-core ${tf.version_core}, tfjs-node ${native ? require('@tensorflow/tfjs-node/package.json').version : 'not installed'}, backend-wasm ${version_wasm}, backend-cpu ${version_cpu}`,
+  );
+  console.log(
+    `load average (1/5/15 min) at start: ${loadStart}${os.loadavg()[0] > 0.3 * m.cores ? '  ← the machine is busy: numbers will be low and noisy' : ''}`,
+  );
+  console.log(
+    `budget: ${BUDGET.warmup} warm-up step(s), ${BUDGET.reps} blocks of ~${BUDGET.repSeconds} s per row; training set ${NUM_TRAIN} MNIST examples on the backend\n`,
+  );
   const t0 = performance.now();
   makeTask({ labels: LABELS, numTrain: NUM_TRAIN, numTest: DEFAULT_NUM_TEST, seed: 0 });
   const dataSeconds = (performance.now() - t0) / 1000;
@@ -127,7 +208,10 @@ async function main(): Promise<void> {
     const slow = { budget: SLOW_BUDGET, batches: [MAIN_BATCHES[0]] };
     await runEngine({ column: 'wasm ours −simd', backend: 'wasm', variant: 'nosimd', ...slow }, 1);
     await runEngine({ column: 'wasm stock', backend: 'wasm', variant: 'stock', ...slow }, 1);
-    await runEngine({ column: 'wasm stock+filter', backend: 'wasm', variant: 'stockfilter', archs: ['cnn'], ...slow }, 1);
+    await runEngine(
+      { column: 'wasm stock+filter', backend: 'wasm', variant: 'stockfilter', archs: ['cnn'], ...slow },
+      1,
+    );
     await runEngine({ column: 'cpu ours', backend: 'cpu', archs: opts.cpuCnn ? ARCHS : ['mlp'], ...slow }, 1);
     engines.push('wasm ours −simd', 'wasm stock', 'wasm stock+filter', 'cpu ours');
   }
@@ -143,7 +227,13 @@ async function main(): Promise<void> {
       const python = opts.python ?? torchPython();
       console.log(`\nPyTorch (${python} bench/torch_bench.py):`);
       for (const threads of threadCounts) {
-        torchInfo = (await runTorch(python, threads, { archs: ARCHS, batches: MAIN_BATCHES, budget: BUDGET, numTrain: NUM_TRAIN }, (r) => (rows.push(r), console.log(rowLine(r))))) ?? torchInfo;
+        torchInfo =
+          (await runTorch(
+            python,
+            threads,
+            { archs: ARCHS, batches: MAIN_BATCHES, budget: BUDGET, numTrain: NUM_TRAIN },
+            (r) => (rows.push(r), console.log(rowLine(r))),
+          )) ?? torchInfo;
         torchCols.push(`torch ${threads} thr`);
       }
     } catch (e) {
@@ -151,19 +241,34 @@ async function main(): Promise<void> {
     }
     if (torchInfo) {
       const np = ARCHS.map((a) => `${a} ${numParams(modelDef(a))} vs ${torchInfo!.num_params[a]}`).join(', ');
-      console.log(`  torch ${torchInfo.torch}, python ${torchInfo.python}, mkldnn ${torchInfo.mkldnn}; parameters (ours vs torch): ${np}; BLAS: ${torchInfo.blas}`);
+      console.log(
+        `  torch ${torchInfo.torch}, python ${torchInfo.python}, mkldnn ${torchInfo.mkldnn}; parameters (ours vs torch): ${np}; BLAS: ${torchInfo.blas}`,
+      );
     }
   }
   if (torchNote != null) console.log(`\nPyTorch: not run (${torchNote})`);
 
   // 4. Memory over a long SGLD chain (CNN, from a trained w*) on the sweeps' engine.
   console.log(`\nmemory: ${MEMORY.steps} SGLD steps, CNN, batch ${MEMORY.batch}, ${sweepBackend} ...`);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine process's memory message (bench/engine.ts), read field by field below
   let mem: any = null;
-  await runEngine({ column: 'memory', backend: sweepBackend, memorySteps: MEMORY.steps, memoryBatch: MEMORY.batch, memoryPretrainSteps: MEMORY.pretrainSteps }, 1, (msg) => msg.type === 'memory' && (mem = msg));
+  await runEngine(
+    {
+      column: 'memory',
+      backend: sweepBackend,
+      memorySteps: MEMORY.steps,
+      memoryBatch: MEMORY.batch,
+      memoryPretrainSteps: MEMORY.pretrainSteps,
+    },
+    1,
+    (msg) => msg.type === 'memory' && (mem = msg),
+  );
   const memLines = [
     `${mem.steps} SGLD steps (CNN, batch ${mem.batch}, ${sweepBackend}, w* after ${MEMORY.pretrainSteps} Adam steps) at ${fmtRate(mem.exPerSec)} ex/s sustained; ` +
       `minibatch loss at the first and last step ${fmtLoss(mem.chain.firstLoss)} and ${fmtLoss(mem.chain.lastLoss)}, max ${fmtLoss(mem.chain.maxLoss)}` +
-      (mem.chain.firstNonFinite == null ? '' : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
+      (mem.chain.firstNonFinite == null
+        ? ''
+        : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
     `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}` +
       (mem.before.wasmHeap ? `; wasm heap ${mb(mem.before.wasmHeap)} → ${mb(mem.after.wasmHeap)}` : ''),
     `tf.memory().numTensors ${mem.before.tensors} → ${mem.after.tensors} (${mem.afterDispose} after disposing the chain)`,
@@ -176,10 +281,16 @@ async function main(): Promise<void> {
   if (m.cores >= 2) {
     const solo = async () => {
       let rate = NaN;
-      await runEngine({ column: 'solo', backend: sweepBackend, soloSeconds: PARALLEL_SECONDS }, 1, (msg) => msg.type === 'rate' && (rate = msg.exPerSec));
+      await runEngine(
+        { column: 'solo', backend: sweepBackend, soloSeconds: PARALLEL_SECONDS },
+        1,
+        (msg) => msg.type === 'rate' && (rate = msg.exPerSec),
+      );
       return rate;
     };
-    console.log(`\nparallel efficiency: CNN SGLD batch 256 on ${sweepBackend} for ${PARALLEL_SECONDS} s in 1, then 2 concurrent processes ...`);
+    console.log(
+      `\nparallel efficiency: CNN SGLD batch 256 on ${sweepBackend} for ${PARALLEL_SECONDS} s in 1, then 2 concurrent processes ...`,
+    );
     const one = await solo();
     const two = await Promise.all([solo(), solo()]);
     const measured = (two[0] + two[1]) / (2 * one);
@@ -191,19 +302,37 @@ async function main(): Promise<void> {
 
   // 6. Sweep estimates from the fastest engine: 2 workers × 1 thread, and 1 worker × every core.
   const estimates = ['quick', 'full'].flatMap((p) => {
-    const out = [{ label: `${soloColumn}, 2 workers`, e: estimateSweep(rows, p, soloColumn, { workers: 2, efficiency, dataSeconds, evalBatch: EVAL_BATCH }) }];
-    if (native && threadCounts.length > 1) out.push({ label: `tensorflow ${threadCounts[1]} thr, 1 worker`, e: estimateSweep(rows, p, `tensorflow ${threadCounts[1]} thr`, { workers: 1, efficiency: 1, dataSeconds, evalBatch: EVAL_BATCH }) });
+    const out = [
+      {
+        label: `${soloColumn}, 2 workers`,
+        e: estimateSweep(rows, p, soloColumn, { workers: 2, efficiency, dataSeconds, evalBatch: EVAL_BATCH }),
+      },
+    ];
+    if (native && threadCounts.length > 1)
+      out.push({
+        label: `tensorflow ${threadCounts[1]} thr, 1 worker`,
+        e: estimateSweep(rows, p, `tensorflow ${threadCounts[1]} thr`, {
+          workers: 1,
+          efficiency: 1,
+          dataSeconds,
+          evalBatch: EVAL_BATCH,
+        }),
+      });
     return out;
   });
   const estLines = estimateTable(estimates);
   const estNotes = [
     `Sweep 'writeup'; training at the maximum epochs (early stopping only shortens it); forward examples = per-epoch test evaluation, final train and test evaluation and L_n(w*), at batch ${EVAL_BATCH}; ` +
       `MNIST loading ${dataSeconds.toFixed(1)} s per cell; workers scheduled as lib/experiments/runner.ts does, at parallel efficiency ${efficiency.toFixed(2)} (${m.cores >= 2 ? 'measured' : 'one core'}).`,
-    ...estimates.filter(({ e }) => e.missing.length).map(({ label, e }) => `${e.profile} (${label}): no measurement for ${e.missing.join(', ')}`),
+    ...estimates
+      .filter(({ e }) => e.missing.length)
+      .map(({ label, e }) => `${e.profile} (${label}): no measurement for ${e.missing.join(', ')}`),
   ];
 
   const allColumns = [...engines, ...torchCols];
-  const ratios: [string, string][] = threadCounts.filter((t) => native && torchCols.includes(`torch ${t} thr`)).map((t) => [`tensorflow ${t} thr`, `torch ${t} thr`]);
+  const ratios: [string, string][] = threadCounts
+    .filter((t) => native && torchCols.includes(`torch ${t} thr`))
+    .map((t) => [`tensorflow ${t} thr`, `torch ${t} thr`]);
   if (torchCols.includes('torch 1 thr')) ratios.push(['wasm ours', 'torch 1 thr']);
   const table = summaryTable(rows, allColumns, ratios);
   const fc1Rates = allColumns.flatMap((c) => {
@@ -214,13 +343,19 @@ async function main(): Promise<void> {
   console.log(`\nexamples/second, median [min–max]:\n${table.join('\n')}\n${fc1Line}`);
   console.log(`\nestimated wall time of the 'writeup' sweeps:\n${estLines.join('\n')}\n${estNotes.join('\n')}`);
   const loadEnd = fmtLoad();
-  console.log(`\nload average at end: ${loadEnd}; bench took ${formatDuration((Date.now() - started.getTime()) / 1000)}`);
+  console.log(
+    `\nload average at end: ${loadEnd}; bench took ${formatDuration((Date.now() - started.getTime()) / 1000)}`,
+  );
   if (!write) return;
 
   const torchLines = torchInfo
     ? [
         `- PyTorch ${torchInfo.torch} (python ${torchInfo.python}), threads ${torchCols.map((c) => c.split(' ')[1]).join(' and ')} (interop ${torchInfo.interop_threads}), mkldnn ${torchInfo.mkldnn}`,
-        `- BLAS: ${torchInfo.blas}; torch.__config__.show(): ${Object.entries(torchInfo.build).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'nothing reported'}`,
+        `- BLAS: ${torchInfo.blas}; torch.__config__.show(): ${
+          Object.entries(torchInfo.build)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(', ') || 'nothing reported'
+        }`,
       ]
     : [`- PyTorch: not run (${torchNote})`];
   const section = [
@@ -260,4 +395,3 @@ main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
-

@@ -41,7 +41,10 @@ export interface EngineJob {
   soloSeconds?: number;
 }
 
-const send = (msg: unknown) => new Promise<void>((resolve) => (process.send ? process.send(msg, () => resolve()) : (console.log(JSON.stringify(msg)), resolve())));
+const send = (msg: unknown) =>
+  new Promise<void>((resolve) =>
+    process.send ? process.send(msg, () => resolve()) : (console.log(JSON.stringify(msg)), resolve()),
+  );
 
 /** Stock gradients plus only our Conv2D filter gradient (call inside withStockGradients). */
 function registerFilterGradOnly(): void {
@@ -49,7 +52,10 @@ function registerFilterGradOnly(): void {
   const ours = WASM_GRADIENT_OVERRIDES.find((c) => c.kernelName === tf.Conv2D)!;
   tf.registerGradient({
     ...stock,
-    gradFunc: (dy, saved, attrs) => ({ ...stock.gradFunc(dy, saved, attrs), filter: ours.gradFunc(dy, saved, attrs).filter }),
+    gradFunc: (dy, saved, attrs) => ({
+      ...stock.gradFunc(dy, saved, attrs),
+      filter: ours.gradFunc(dy, saved, attrs).filter,
+    }),
   });
 }
 
@@ -69,22 +75,37 @@ const collect: () => void = (() => {
 function snapshot() {
   collect();
   const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
-  return { ...process.memoryUsage(), tensors: tf.memory().numTensors, wasmHeap: b.wasm?.HEAPU8?.buffer.byteLength ?? 0 };
+  return {
+    ...process.memoryUsage(),
+    tensors: tf.memory().numTensors,
+    wasmHeap: b.wasm?.HEAPU8?.buffer.byteLength ?? 0,
+  };
 }
 
 async function main(job: EngineJob): Promise<void> {
   const backend = await initBackend({ backend: job.backend, log: false });
-  await send({ type: 'info', backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default', simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null });
+  await send({
+    type: 'info',
+    backend,
+    threads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
+    simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
+  });
   const task = makeTask({ labels: LABELS, numTrain: job.numTrain, numTest: 1, seed: 0 });
   const data = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   try {
     if (job.memorySteps != null) return await memory(job, data);
     if (job.soloSeconds != null) return await solo(job, data);
-    const wanted = job.archs.flatMap((arch) => job.steps.flatMap((step) => job.batches.map((batch) => ({ arch, step, batch }))));
-    for (const e of job.extra ?? []) if (!wanted.some((w) => w.arch === e.arch && w.step === e.step && w.batch === e.batch)) wanted.push(e);
+    const wanted = job.archs.flatMap((arch) =>
+      job.steps.flatMap((step) => job.batches.map((batch) => ({ arch, step, batch }))),
+    );
+    for (const e of job.extra ?? [])
+      if (!wanted.some((w) => w.arch === e.arch && w.step === e.step && w.batch === e.batch)) wanted.push(e);
     for (const { arch, step, batch } of wanted) {
       if (step === 'fc1' && arch !== 'mlp') continue;
-      await send({ type: 'row', row: withVariant(job.variant, () => measure(job.column, arch, step, batch, data, job.budget)) });
+      await send({
+        type: 'row',
+        row: withVariant(job.variant, () => measure(job.column, arch, step, batch, data, job.budget)),
+      });
     }
   } finally {
     disposeSplit(data);
@@ -123,7 +144,12 @@ async function memory(job: EngineJob, data: ReturnType<typeof uploadSplit>): Pro
     before,
     after,
     afterDispose: tf.memory().numTensors,
-    chain: { firstLoss: losses[0], lastLoss: losses[losses.length - 1], maxLoss: finite.length ? Math.max(...finite) : NaN, firstNonFinite: firstNonFinite < 0 ? null : firstNonFinite },
+    chain: {
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+      maxLoss: finite.length ? Math.max(...finite) : NaN,
+      firstNonFinite: firstNonFinite < 0 ? null : firstNonFinite,
+    },
   });
 }
 

@@ -43,17 +43,29 @@ export function find(rows: Row[], column: string, arch: string, step: StepKind, 
 
 /** Markdown: one line per (model, batch, step), one column per engine, and ratios ours / peer at equal threads. */
 export function summaryTable(rows: Row[], columns: string[], ratios: [string, string][]): string[] {
-  const header = ['model', 'batch', 'step', ...columns.map((c) => `${c} ex/s`), ...ratios.map(([a, b]) => `${a} / ${b}`)];
+  const header = [
+    'model',
+    'batch',
+    'step',
+    ...columns.map((c) => `${c} ex/s`),
+    ...ratios.map(([a, b]) => `${a} / ${b}`),
+  ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   const keys = new Map<string, Row>();
-  const order = (r: Row) => `${ARCHITECTURES.indexOf(r.arch)}-${STEP_KINDS.indexOf(r.step)}-${String(r.batch).padStart(5, '0')}`;
-  for (const r of [...rows].sort((a, b) => order(a).localeCompare(order(b)))) keys.set(`${r.arch}/${r.step}/${r.batch}`, r);
+  const order = (r: Row) =>
+    `${ARCHITECTURES.indexOf(r.arch)}-${STEP_KINDS.indexOf(r.step)}-${String(r.batch).padStart(5, '0')}`;
+  for (const r of [...rows].sort((a, b) => order(a).localeCompare(order(b))))
+    keys.set(`${r.arch}/${r.step}/${r.batch}`, r);
   for (const k of keys.values()) {
     const cells = columns.map((c) => {
       const r = find(rows, c, k.arch, k.step, k.batch);
       if (r == null) return '–';
       const s = stats(r);
-      return s ? fmtStats(s) : r.note!.replace(/Kernel '(\w+)' not registered for backend '(\w+)'/, 'no $1 kernel on $2').replace(/\|/g, '/');
+      return s
+        ? fmtStats(s)
+        : r
+            .note!.replace(/Kernel '(\w+)' not registered for backend '(\w+)'/, 'no $1 kernel on $2')
+            .replace(/\|/g, '/');
     });
     const ratioCells = ratios.map(([a, b]) => {
       const x = stats(find(rows, a, k.arch, k.step, k.batch));
@@ -68,7 +80,10 @@ export function summaryTable(rows: Row[], columns: string[], ratios: [string, st
 export interface SweepEstimate {
   profile: string;
   cells: number;
-  perArch: Record<string, { trainEx: number; trainBatch: number; evalEx: number; sgldSteps: number; m: number; seconds: number }>;
+  perArch: Record<
+    string,
+    { trainEx: number; trainBatch: number; evalEx: number; sgldSteps: number; m: number; seconds: number }
+  >;
   seconds: number;
   missing: string[];
 }
@@ -79,7 +94,12 @@ export function profileNeeds(evalBatch: number): { step: StepKind; batch: number
   for (const name of ['quick', 'full']) {
     const p = PROFILES[name];
     const m = resolveLlcSettings(p.llc, p.numTrain).batchSize;
-    for (const [step, batch] of [['train', p.train.batchSize ?? TRAIN_DEFAULTS.batchSize], ['sgld', m], ['forward', evalBatch]] as const) out.set(`${step}/${batch}`, { step, batch });
+    for (const [step, batch] of [
+      ['train', p.train.batchSize ?? TRAIN_DEFAULTS.batchSize],
+      ['sgld', m],
+      ['forward', evalBatch],
+    ] as const)
+      out.set(`${step}/${batch}`, { step, batch });
   }
   return [...out.values()];
 }
@@ -89,7 +109,12 @@ export function profileNeeds(evalBatch: number): { step: StepKind; batch: number
  * take the next cell in sweep order (lib/experiments/runner.ts), each at `efficiency` of its solo speed.
  * Training at the maximum epochs (early stopping only shortens it).
  */
-export function estimateSweep(rows: Row[], profileName: string, column: string, opts: { workers: number; efficiency: number; dataSeconds: number; evalBatch: number }): SweepEstimate {
+export function estimateSweep(
+  rows: Row[],
+  profileName: string,
+  column: string,
+  opts: { workers: number; efficiency: number; dataSeconds: number; evalBatch: number },
+): SweepEstimate {
   const p = PROFILES[profileName];
   const cells = sweepCells('writeup', p);
   const perArch: SweepEstimate['perArch'] = {};
@@ -108,7 +133,11 @@ export function estimateSweep(rows: Row[], profileName: string, column: string, 
     const trainEx = c.numTrain * epochs;
     // per-epoch test evaluation, final train + test evaluation, L_n(w*) over the training set
     const evalEx = epochs * c.numTest + c.numTrain + c.numTest + c.numTrain;
-    const seconds = opts.dataSeconds + trainEx / rate(c.architecture, 'train', trainBatch) + evalEx / rate(c.architecture, 'forward', opts.evalBatch) + (sgldSteps * llc.batchSize) / rate(c.architecture, 'sgld', llc.batchSize);
+    const seconds =
+      opts.dataSeconds +
+      trainEx / rate(c.architecture, 'train', trainBatch) +
+      evalEx / rate(c.architecture, 'forward', opts.evalBatch) +
+      (sgldSteps * llc.batchSize) / rate(c.architecture, 'sgld', llc.batchSize);
     perArch[c.architecture] = { trainEx, trainBatch, evalEx, sgldSteps, m: llc.batchSize, seconds };
     const w = free.indexOf(Math.min(...free));
     free[w] += seconds / opts.efficiency;
@@ -117,10 +146,15 @@ export function estimateSweep(rows: Row[], profileName: string, column: string, 
 }
 
 export function estimateTable(estimates: { label: string; e: SweepEstimate }[]): string[] {
-  const lines = ['| profile | engine and workers | cells | per cell: training examples (batch) | forward examples | SGLD steps × m | est. per cell (mlp / cnn) | sweep |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| profile | engine and workers | cells | per cell: training examples (batch) | forward examples | SGLD steps × m | est. per cell (mlp / cnn) | sweep |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const { label, e } of estimates) {
     const a = e.perArch.mlp ?? e.perArch.cnn;
-    lines.push(`| ${e.profile} | ${label} | ${e.cells} | ${a.trainEx} (${a.trainBatch}) | ${a.evalEx} | ${a.sgldSteps} × ${a.m} | ${formatDuration(e.perArch.mlp?.seconds)} / ${formatDuration(e.perArch.cnn?.seconds)} | ${formatDuration(e.seconds)} |`);
+    lines.push(
+      `| ${e.profile} | ${label} | ${e.cells} | ${a.trainEx} (${a.trainBatch}) | ${a.evalEx} | ${a.sgldSteps} × ${a.m} | ${formatDuration(e.perArch.mlp?.seconds)} / ${formatDuration(e.perArch.cnn?.seconds)} | ${formatDuration(e.seconds)} |`,
+    );
   }
   return lines;
 }

@@ -14,7 +14,15 @@
 import { tf } from '../lib/engine/backend';
 import { DeviceSplit } from '../lib/data/batches';
 import { batchIndices, defaultNbeta, sgldChain, WRITEUP_LLC } from '../lib/estimator/llc';
-import { Architecture, initWeights, labelSelector, modelDef, ModelDef, taskLoss, weightsToTensors } from '../lib/models/models';
+import {
+  Architecture,
+  initWeights,
+  labelSelector,
+  modelDef,
+  ModelDef,
+  taskLoss,
+  weightsToTensors,
+} from '../lib/models/models';
 import { makeRng } from '../lib/math/rng';
 import { adamStep, evaluate, thetaVariable, TRAIN_DEFAULTS } from '../lib/train/train';
 
@@ -50,7 +58,12 @@ export interface Stepper {
 }
 
 /** Adam steps as trainModel takes them (a slice of a shuffled permutation there; here drawn with replacement). */
-export function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number): Stepper & { theta: tf.Variable } {
+export function trainStepper(
+  def: ModelDef,
+  data: DeviceSplit,
+  selector: tf.Tensor2D,
+  batch: number,
+): Stepper & { theta: tf.Variable } {
   const theta = thetaVariable(initWeights(def, 1));
   const optimizer = tf.train.adam(TRAIN_DEFAULTS.learningRate);
   const rng = makeRng(2);
@@ -77,9 +90,20 @@ export function trainStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tens
 }
 
 /** SGLD steps of the estimator's chain at the write-up's settings, from w* = `start` (default: the seeded init). */
-export function sgldStepper(def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number, start?: tf.Tensor[]): Stepper & { losses(): Float32Array } {
+export function sgldStepper(
+  def: ModelDef,
+  data: DeviceSplit,
+  selector: tf.Tensor2D,
+  batch: number,
+  start?: tf.Tensor[],
+): Stepper & { losses(): Float32Array } {
   const wStar = start ?? weightsToTensors(def, initWeights(def, 1));
-  const settings = { epsilon: WRITEUP_LLC.epsilon!, gamma: WRITEUP_LLC.gamma!, nbeta: defaultNbeta(data.n), batchSize: batch };
+  const settings = {
+    epsilon: WRITEUP_LLC.epsilon!,
+    gamma: WRITEUP_LLC.gamma!,
+    nbeta: defaultNbeta(data.n),
+    batchSize: batch,
+  };
   const chain = sgldChain(taskLoss(def, selector), wStar, data, settings, makeRng(3));
   if (start == null) tf.dispose(wStar);
   return {
@@ -119,7 +143,10 @@ export function fc1Stepper(_def: ModelDef, data: DeviceSplit, _selector: tf.Tens
   };
 }
 
-export const STEPPERS: Record<StepKind, (def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number) => Stepper> = {
+export const STEPPERS: Record<
+  StepKind,
+  (def: ModelDef, data: DeviceSplit, selector: tf.Tensor2D, batch: number) => Stepper
+> = {
   train: trainStepper,
   sgld: sgldStepper,
   forward: forwardStepper,
@@ -127,7 +154,14 @@ export const STEPPERS: Record<StepKind, (def: ModelDef, data: DeviceSplit, selec
 };
 
 /** Time one (arch, step, batch) on the current backend: warm-up, then `reps` blocks of a calibrated step count. */
-export function measure(column: string, arch: Architecture, step: StepKind, batch: number, data: DeviceSplit, budget: Budget): Row {
+export function measure(
+  column: string,
+  arch: Architecture,
+  step: StepKind,
+  batch: number,
+  data: DeviceSplit,
+  budget: Budget,
+): Row {
   const row: Row = { column, arch, step, batch };
   const def = modelDef(arch);
   const selector = labelSelector(LABELS);

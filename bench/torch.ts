@@ -25,30 +25,68 @@ export interface TorchInfo {
   num_params: Record<string, number>;
 }
 
-const cacheRoot = () => process.env.LLC_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'llc-notebooks');
+const cacheRoot = () =>
+  process.env.LLC_CACHE_DIR ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'llc-notebooks');
 
 /** The venv's python, creating the venv (torch TORCH_VERSION) if it is missing; throws with the reason if pip cannot. */
 export function torchPython(): string {
   const venv = path.join(cacheRoot(), 'bench-venv');
   const python = path.join(venv, 'bin', 'python');
-  const has = () => fs.existsSync(python) && spawnSync(python, ['-c', `import torch, sys; sys.exit(0 if torch.__version__.startswith('${TORCH_VERSION}') else 1)`]).status === 0;
+  const has = () =>
+    fs.existsSync(python) &&
+    spawnSync(python, [
+      '-c',
+      `import torch, sys; sys.exit(0 if torch.__version__.startswith('${TORCH_VERSION}') else 1)`,
+    ]).status === 0;
   if (has()) return python;
   console.log(`creating ${venv} with torch ${TORCH_VERSION} (pip; once) ...`);
   execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
   // --retries 0 / --timeout: an unreachable index fails in seconds instead of retrying for minutes.
-  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '-q', '--retries', '0', '--timeout', '10', `torch==${TORCH_VERSION}`, 'numpy'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(
+    path.join(venv, 'bin', 'pip'),
+    ['install', '-q', '--retries', '0', '--timeout', '10', `torch==${TORCH_VERSION}`, 'numpy'],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   if (!has()) throw new Error(`torch ${TORCH_VERSION} did not install into ${venv}`);
   return python;
 }
 
 /** Run torch_bench.py at `threads`; `onRow` gets each row as it comes. */
-export function runTorch(python: string, threads: number, opts: { archs: Architecture[]; batches: number[]; budget: Budget; numTrain: number }, onRow: (r: Row) => void): Promise<TorchInfo | null> {
+export function runTorch(
+  python: string,
+  threads: number,
+  opts: { archs: Architecture[]; batches: number[]; budget: Budget; numTrain: number },
+  onRow: (r: Row) => void,
+): Promise<TorchInfo | null> {
   const column = `torch ${threads} thr`;
   let info: TorchInfo | null = null;
   return new Promise((resolve, reject) => {
-    const args = [repoPath('bench', 'torch_bench.py'), '--threads', String(threads), '--archs', opts.archs.join(','), '--batches', opts.batches.join(','), '--steps', 'train,sgld,fc1',
-      '--warmup', String(opts.budget.warmup), '--reps', String(opts.budget.reps), '--rep-seconds', String(opts.budget.repSeconds), '--num-train', String(opts.numTrain)];
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const args = [
+      repoPath('bench', 'torch_bench.py'),
+      '--threads',
+      String(threads),
+      '--archs',
+      opts.archs.join(','),
+      '--batches',
+      opts.batches.join(','),
+      '--steps',
+      'train,sgld,fc1',
+      '--warmup',
+      String(opts.budget.warmup),
+      '--reps',
+      String(opts.budget.reps),
+      '--rep-seconds',
+      String(opts.budget.repSeconds),
+      '--num-train',
+      String(opts.numTrain),
+    ];
+    const env = {
+      ...process.env,
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      MKL_NUM_THREADS: String(threads),
+    };
     const p = spawn(python, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     p.stdout.on('data', (d) => {
@@ -60,10 +98,20 @@ export function runTorch(python: string, threads: number, opts: { archs: Archite
         if (!line.startsWith('{')) continue;
         const msg = JSON.parse(line);
         if (msg.type === 'info') info = msg;
-        else if (msg.type === 'row') onRow({ column, arch: msg.arch, step: msg.step, batch: msg.batch, stepsPerRep: msg.steps_per_rep, repSeconds: msg.rep_seconds });
+        else if (msg.type === 'row')
+          onRow({
+            column,
+            arch: msg.arch,
+            step: msg.step,
+            batch: msg.batch,
+            stepsPerRep: msg.steps_per_rep,
+            repSeconds: msg.rep_seconds,
+          });
       }
     });
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(info) : reject(new Error(`torch_bench.py exited with code ${code}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(info) : reject(new Error(`torch_bench.py exited with code ${code}`)),
+    );
   });
 }

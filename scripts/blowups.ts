@@ -20,7 +20,8 @@ import { deriveSeed } from '../lib/math/rng';
 import { writeJsonAtomic } from '../lib/experiments/store';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 
-const USAGE = 'usage: blowups [--arch mlp|cnn] [--k 2..10] [--seed N] [--chains N] (defaults: cnn, k 6, seed 0, 10 chains per loss)';
+const USAGE =
+  'usage: blowups [--arch mlp|cnn] [--k 2..10] [--seed N] [--chains N] (defaults: cnn, k 6, seed 0, 10 chains per loss)';
 
 /** Wilson score interval of a proportion (95 %). */
 export function wilson(successes: number, n: number, z = 1.959964): { p: number; lo: number; hi: number } {
@@ -47,17 +48,31 @@ async function main(): Promise<number> {
     return 2;
   }
   await initBackend();
-  const [cell] = sweepCells('writeup', getProfile('full'), { architectures: [o.arch as 'cnn'], ks: [o.k], seeds: [o.seed] });
+  const [cell] = sweepCells('writeup', getProfile('full'), {
+    architectures: [o.arch as 'cnn'],
+    ks: [o.k],
+    seeds: [o.seed],
+  });
   const resolved = resolveCell(cell);
   const status = new StatusLine();
   const task = taskForCell(cell);
-  const model = trainedModel(cell, task, { profile: 'full', onProgress: (_p, d, t) => status.update(`training ${bar(d / t)}`) });
+  const model = trainedModel(cell, task, {
+    profile: 'full',
+    onProgress: (_p, d, t) => status.update(`training ${bar(d / t)}`),
+  });
   status.done();
   const def = modelDef(cell.architecture);
   const selector = labelSelector(task.labels, def.numOutputs);
   const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const wStar = weightsToTensors(def, model.weights);
-  const out: Record<string, unknown> = { cell: resolved, trainKey: model.trainKey, testAccuracy: model.test.accuracy, chainsPerLoss: o.chains, settings: null, losses: {} };
+  const out: Record<string, unknown> = {
+    cell: resolved,
+    trainKey: model.trainKey,
+    testAccuracy: model.test.accuracy,
+    chainsPerLoss: o.chains,
+    settings: null,
+    losses: {},
+  };
   const file = path.join(defaultDataDir(), `blowups-${o.arch}-k${o.k}-s${o.seed}.json`);
   try {
     for (const loss of LOSSES) {
@@ -71,7 +86,9 @@ async function main(): Promise<number> {
       });
       status.done();
       const failed = r.diagnostics.failedChains.length;
-      const firstBad = r.lossTraces.map((t) => t.findIndex((v) => !Number.isFinite(v) || (v - r.initLoss) * r.settings.nbeta > r.numParams));
+      const firstBad = r.lossTraces.map((t) =>
+        t.findIndex((v) => !Number.isFinite(v) || (v - r.initLoss) * r.settings.nbeta > r.numParams),
+      );
       (out.losses as Record<string, unknown>)[loss] = {
         failedChains: r.diagnostics.failedChains,
         failedRate: wilson(failed, o.chains),
@@ -86,7 +103,9 @@ async function main(): Promise<number> {
       out.settings = r.settings;
       writeJsonAtomic(file, out);
       const w = wilson(failed, o.chains);
-      console.log(`${loss}: ${failed}/${o.chains} chains failed (${(100 * w.p).toFixed(0)} %, 95 % CI ${(100 * w.lo).toFixed(0)}–${(100 * w.hi).toFixed(0)} %); λ̂ over the others ${r.llcMean.toFixed(1)} ± ${r.llcMcse.toFixed(1)}`);
+      console.log(
+        `${loss}: ${failed}/${o.chains} chains failed (${(100 * w.p).toFixed(0)} %, 95 % CI ${(100 * w.lo).toFixed(0)}–${(100 * w.hi).toFixed(0)} %); λ̂ over the others ${r.llcMean.toFixed(1)} ± ${r.llcMcse.toFixed(1)}`,
+      );
     }
     console.log(`wrote ${file}`);
     return 0;

@@ -22,7 +22,17 @@ export const SIMD_SOURCE_PATH = path.join(path.dirname(SIMD_WASM_PATH), 'kernels
  * The module must own no memory of its own: it imports tfjs's heap (--importMemory)
  * and may place no data or runtime there (stub runtime, no abort messages or asserts).
  */
-export const ASC_FLAGS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--importMemory', '--noAssert', '--use', 'abort='];
+export const ASC_FLAGS = [
+  '-O3',
+  '--enable',
+  'simd',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--noAssert',
+  '--use',
+  'abort=',
+];
 
 export function buildSimd(out: string = SIMD_WASM_PATH): void {
   const asc = require.resolve('assemblyscript/bin/asc.js');

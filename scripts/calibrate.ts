@@ -51,19 +51,37 @@ async function main(): Promise<number> {
       switch (flag) {
         case '--dataset': {
           const d = value();
-          if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
+          if (!(DATASETS as readonly string[]).includes(d))
+            throw new Error(`unknown dataset '${d}'; valid: ${DATASETS.join(', ')}`);
           dataset = d as Dataset;
           break;
         }
-        case '--profile': profileName = value(); break;
-        case '--workers': workers = positiveInt('--workers', value()); break;
-        case '--cached-only': cachedOnly = true; break;
-        case '--ks': options.ks = numbers('--ks', value()); break;
-        case '--epsilons': options.epsilons = numbers('--epsilons', value()); break;
-        case '--gammas': options.gammas = numbers('--gammas', value()); break;
-        case '--nbeta-factors': options.nbetaFactors = numbers('--nbeta-factors', value()); break;
-        case '--help': case '-h': throw new Error(USAGE);
-        default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
+        case '--profile':
+          profileName = value();
+          break;
+        case '--workers':
+          workers = positiveInt('--workers', value());
+          break;
+        case '--cached-only':
+          cachedOnly = true;
+          break;
+        case '--ks':
+          options.ks = numbers('--ks', value());
+          break;
+        case '--epsilons':
+          options.epsilons = numbers('--epsilons', value());
+          break;
+        case '--gammas':
+          options.gammas = numbers('--gammas', value());
+          break;
+        case '--nbeta-factors':
+          options.nbetaFactors = numbers('--nbeta-factors', value());
+          break;
+        case '--help':
+        case '-h':
+          throw new Error(USAGE);
+        default:
+          throw new Error(`unknown option '${flag}'\n${USAGE}`);
       }
     });
   } catch (e) {
@@ -75,7 +93,9 @@ async function main(): Promise<number> {
   const base = sweepCells('writeup', profile, { dataset, ks: [o.ks[0]], seeds: [0], architectures: ['mlp'] })[0];
   const folder = `calibration-${dataset}`;
   const t0 = Date.now();
-  console.error(`calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`);
+  console.error(
+    `calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`,
+  );
 
   let points: CalibrationPoint[] = [];
   let complete = true;
@@ -122,10 +142,29 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
   };
   const file = writeCalibration(result);
-  console.log(markdownTable(points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' }))));
-  console.log(`\nper γ: ${s1.perGamma.map((g) => `γ=${g.gamma}: ${Object.entries(g.epsilon).map(([a, e]) => `${a} ε=${e ?? 'none'}`).join(', ')}`).join(' | ')}`);
+  console.log(
+    markdownTable(
+      points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' })),
+    ),
+  );
+  console.log(
+    `\nper γ: ${s1.perGamma
+      .map(
+        (g) =>
+          `γ=${g.gamma}: ${Object.entries(g.epsilon)
+            .map(([a, e]) => `${a} ε=${e ?? 'none'}`)
+            .join(', ')}`,
+      )
+      .join(' | ')}`,
+  );
   if (!complete) console.log('INCOMPLETE: the search needs more points; rerun without --cached-only to compute them');
-  console.log(chosen ? `chosen: γ = ${chosen.gamma}, nβ = ${chosen.nbetaFactor} × n/log n, ε ${Object.entries(chosen.epsilon).map(([a, e]) => `${a} ${e}`).join(', ')}` : 'no setting passed the rule (see the reasons above)');
+  console.log(
+    chosen
+      ? `chosen: γ = ${chosen.gamma}, nβ = ${chosen.nbetaFactor} × n/log n, ε ${Object.entries(chosen.epsilon)
+          .map(([a, e]) => `${a} ${e}`)
+          .join(', ')}`
+      : 'no setting passed the rule (see the reasons above)',
+  );
   console.log(`wrote ${file} (${(result.seconds / 60).toFixed(1)} min)`);
   return 0;
 }

@@ -57,8 +57,12 @@ function parseArgs(argv: string[]): Options {
   };
   eachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
-      case '--steps': o.steps = positiveInt('--steps', value()); break;
-      case '--batch': o.batchSize = positiveInt('--batch', value()); break;
+      case '--steps':
+        o.steps = positiveInt('--steps', value());
+        break;
+      case '--batch':
+        o.batchSize = positiveInt('--batch', value());
+        break;
       case '--lr': {
         const t = value();
         o.learningRate = Number(t);
@@ -66,13 +70,17 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--seeds':
-        o.seeds = value().split(',').map((t) => {
-          const v = Number(t);
-          if (!Number.isInteger(v) || v < 0) throw new Error(`--seeds: '${t}' is not an integer ≥ 0`);
-          return v;
-        });
+        o.seeds = value()
+          .split(',')
+          .map((t) => {
+            const v = Number(t);
+            if (!Number.isInteger(v) || v < 0) throw new Error(`--seeds: '${t}' is not an integer ≥ 0`);
+            return v;
+          });
         break;
-      case '--models': o.models = value().split(',').map(parseReferenceModel); break;
+      case '--models':
+        o.models = value().split(',').map(parseReferenceModel);
+        break;
       case '--shuffled': {
         const v = value();
         const choices: Record<string, boolean[]> = { both: [false, true], no: [false], yes: [true] };
@@ -80,10 +88,17 @@ function parseArgs(argv: string[]): Options {
         o.shuffled = choices[v];
         break;
       }
-      case '--out': o.out = path.resolve(value()); break;
-      case '--no-write': o.out = null; break;
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown option '${flag}'\n${USAGE}`);
+      case '--out':
+        o.out = path.resolve(value());
+        break;
+      case '--no-write':
+        o.out = null;
+        break;
+      case '--help':
+      case '-h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
   });
   return o;
@@ -97,7 +112,9 @@ function shuffleEffects(rows: AccuracyRow[]): string[] {
     const shuffled = rows.find((r) => r.model === model && r.shuffled);
     if (!plain || !shuffled) continue;
     const d = shuffled.ours - plain.ours;
-    out.push(`- ${MNIST1D_MODEL_NAMES[model]}: shuffling the positions changes our test accuracy by ${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)} points (${plain.ours.toFixed(1)} → ${shuffled.ours.toFixed(1)} %; reference ${plain.reference} → ${shuffled.reference} %).`);
+    out.push(
+      `- ${MNIST1D_MODEL_NAMES[model]}: shuffling the positions changes our test accuracy by ${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)} points (${plain.ours.toFixed(1)} → ${shuffled.ours.toFixed(1)} %; reference ${plain.reference} → ${shuffled.reference} %).`,
+    );
   }
   return out.length ? ['', ...out] : [];
 }
@@ -122,7 +139,9 @@ async function main(): Promise<number> {
           onStep: (s, total) => status.update(`${label} ${bar(s / total)}`),
         });
         status.done();
-        status.log(`${label}: test ${(100 * r.testAccuracy).toFixed(1)} % (best epoch ${(100 * r.bestTestAccuracy).toFixed(1)} %), train ${(100 * r.trainAccuracy).toFixed(1)} %, ${r.steps} steps, ${r.seconds.toFixed(0)} s`);
+        status.log(
+          `${label}: test ${(100 * r.testAccuracy).toFixed(1)} % (best epoch ${(100 * r.bestTestAccuracy).toFixed(1)} %), train ${(100 * r.trainAccuracy).toFixed(1)} %, ${r.steps} steps, ${r.seconds.toFixed(0)} s`,
+        );
         runs.push(r);
       }
     }
@@ -157,7 +176,9 @@ async function main(): Promise<number> {
     console.log(`wrote ${path.relative(process.cwd(), o.out)}`);
   }
   if (outside.length && steps >= MNIST1D_REFERENCE_TRAINING.steps) {
-    console.error(`${outside.length} row(s) outside ±${MNIST1D_TOLERANCE_POINTS} points: ${outside.map((r) => `${r.model}${r.shuffled ? ' shuffled' : ''}`).join(', ')}`);
+    console.error(
+      `${outside.length} row(s) outside ±${MNIST1D_TOLERANCE_POINTS} points: ${outside.map((r) => `${r.model}${r.shuffled ? ' shuffled' : ''}`).join(', ')}`,
+    );
     return 1;
   }
   return 0;

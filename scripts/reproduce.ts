@@ -58,8 +58,15 @@ async function main(): Promise<number> {
   const tag = settingsTag(options);
   const t0 = Date.now();
   if (!options.summaryOnly) {
-    console.error(`sweep '${options.sweep}', profile '${profile}'${shard}: ${cells.length} cells${tag ? ` (settings tag '${tag}')` : ''}`);
-    await runCells(cells, { profile, workers: options.workers, dataDir: options.dataDir, resumeCommand: resumeCommand(args) });
+    console.error(
+      `sweep '${options.sweep}', profile '${profile}'${shard}: ${cells.length} cells${tag ? ` (settings tag '${tag}')` : ''}`,
+    );
+    await runCells(cells, {
+      profile,
+      workers: options.workers,
+      dataDir: options.dataDir,
+      resumeCommand: resumeCommand(args),
+    });
     console.error(`sweep finished in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   }
   const rows = loadCellResults(cells, profile, options.dataDir).filter((r): r is ResultRow => r != null);

@@ -64,11 +64,16 @@ function table(sampler: LlcOptions, backend: string): void {
   for (const c of CASES) {
     const p = dlnProblem({ widths: c.widths, rank: c.rank, n: 2000, seed: 0 });
     try {
-      const r = estimateLlc(p.lossFn, p.wStar, p.data, { ...sampler, onStep: (s, t) => status.update(`${p.name} ${bar(s / t)}`) });
+      const r = estimateLlc(p.lossFn, p.wStar, p.data, {
+        ...sampler,
+        onStep: (s, t) => status.update(`${p.name} ${bar(s / t)}`),
+      });
       status.done();
       const name = c.widths.length === 2 ? `linear regression ${c.widths[0]}→${c.widths[1]}` : p.name;
       const err = (100 * (r.llcMean - p.truth)) / p.truth;
-      console.log(`| ${name} | ${p.numParams} | ${p.numParams / 2} | ${p.truth} | ${r.llcMean.toFixed(2)} ± ${r.llcStd.toFixed(2)} | ${err >= 0 ? '+' : ''}${err.toFixed(1)} % | ${[...new Set(r.diagnostics.flags.map((f) => f.code))].join(', ') || '–'} | ${r.seconds.toFixed(0)} |`);
+      console.log(
+        `| ${name} | ${p.numParams} | ${p.numParams / 2} | ${p.truth} | ${r.llcMean.toFixed(2)} ± ${r.llcStd.toFixed(2)} | ${err >= 0 ? '+' : ''}${err.toFixed(1)} % | ${[...new Set(r.diagnostics.flags.map((f) => f.code))].join(', ') || '–'} | ${r.seconds.toFixed(0)} |`,
+      );
     } finally {
       p.dispose();
     }
@@ -79,7 +84,10 @@ function table(sampler: LlcOptions, backend: string): void {
 function codeVersion(): string | null {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoPath(), encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: repoPath(), encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], {
+      cwd: repoPath(),
+      encoding: 'utf8',
+    }).trim();
     return dirty ? null : head;
   } catch {
     return null;
@@ -98,7 +106,12 @@ interface BatteryFile {
 }
 
 const fileProblem = (v: unknown): string | null =>
-  v != null && typeof v === 'object' && Array.isArray((v as BatteryFile).results) && typeof (v as BatteryFile).settings === 'object' ? null : 'not a battery results file (no settings and results)';
+  v != null &&
+  typeof v === 'object' &&
+  Array.isArray((v as BatteryFile).results) &&
+  typeof (v as BatteryFile).settings === 'object'
+    ? null
+    : 'not a battery results file (no settings and results)';
 
 function battery(args: ValidateArgs, backend: string): void {
   const options = resolveBatteryOptions(args.options);
@@ -116,20 +129,37 @@ function battery(args: ValidateArgs, backend: string): void {
       const ids = new Set(problems.map((p) => p.id));
       for (const r of previous.results) if (ids.has(r.problem.id)) reused.set(r.problem.id, r);
     } else {
-      console.error(`not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`);
+      console.error(
+        `not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`,
+      );
     }
   }
   const depths = [...new Set(problems.map((p) => p.widths.length - 1))].sort().join(', ');
-  console.log(`Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})`);
-  console.log(`backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)`);
-  if (reused.size) console.error(`reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`);
+  console.log(
+    `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})`,
+  );
+  console.log(
+    `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)`,
+  );
+  if (reused.size)
+    console.error(
+      `reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`,
+    );
   console.log('');
   console.log(RESULT_TABLE_HEADER.join('\n'));
 
   const status = new StatusLine();
   const results: BatteryResult[] = [];
   const save = (complete: boolean) =>
-    writeJsonAtomic(out, { settings, code, backend, options, complete, results, summary: batterySummary(results) } satisfies BatteryFile);
+    writeJsonAtomic(out, {
+      settings,
+      code,
+      backend,
+      options,
+      complete,
+      results,
+      summary: batterySummary(results),
+    } satisfies BatteryFile);
   const todo = problems.filter((p) => !reused.has(p.id)).length;
   const start = Date.now();
   let ran = 0;
@@ -139,7 +169,9 @@ function battery(args: ValidateArgs, backend: string): void {
       [r] = runBattery([problem], sampler, (p) => {
         const fraction = (ran + p.step / p.stepsPerProblem) / todo;
         const elapsed = (Date.now() - start) / 1000;
-        status.update(`${index + 1}/${problems.length} ${problemName(problem)} ${bar(fraction)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`);
+        status.update(
+          `${index + 1}/${problems.length} ${problemName(problem)} ${bar(fraction)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`,
+        );
       });
       ran++;
     }

@@ -16,7 +16,12 @@ function* widthLists(length: number, max: number): Generator<number[]> {
 
 /** Small grid of networks with 1–4 weight matrices, every admissible rank. */
 function* smallCases(): Generator<[number[], number]> {
-  const grid: [number, number][] = [[2, 6], [3, 6], [4, 4], [5, 3]];
+  const grid: [number, number][] = [
+    [2, 6],
+    [3, 6],
+    [4, 4],
+    [5, 3],
+  ];
   for (const [length, max] of grid) {
     for (const widths of widthLists(length, max)) {
       for (let r = 0; r <= Math.min(...widths); r++) yield [widths, r];
@@ -31,7 +36,12 @@ test('parameterCount is Σ H_i H_{i+1}', () => {
 });
 
 test('a single layer is regular: λ = d/2 for every rank', () => {
-  for (const [h1, h2] of [[1, 1], [3, 5], [7, 2], [10, 10]]) {
+  for (const [h1, h2] of [
+    [1, 1],
+    [3, 5],
+    [7, 2],
+    [10, 10],
+  ]) {
     const d = parameterCount([h1, h2]);
     close(dlnLambda([h1, h2], Math.min(h1, h2)), d / 2, `full rank [${h1}, ${h2}]:`);
     for (let r = 0; r <= Math.min(h1, h2); r++) close(dlnLambda([h1, h2], r), d / 2, `[${h1}, ${h2}] r=${r}:`);
@@ -46,7 +56,11 @@ test('two layers: dlnLambda (Aoyagi 2024) equals rrrLambda (Aoyagi & Watanabe 20
         for (let r = 0; r <= Math.min(M, H, N); r++) {
           close(dlnLambda([M, H, N], r), rrrLambda(M, H, N, r), `(M,H,N,r)=(${M},${H},${N},${r}):`);
           const dln = dlnLambdaDetails([M, H, N], r);
-          assert.equal(dln.multiplicity, rrrLambdaDetails(M, H, N, r).multiplicity, `multiplicity at (${M},${H},${N},${r})`);
+          assert.equal(
+            dln.multiplicity,
+            rrrLambdaDetails(M, H, N, r).multiplicity,
+            `multiplicity at (${M},${H},${N},${r})`,
+          );
           count++;
         }
       }
@@ -56,7 +70,13 @@ test('two layers: dlnLambda (Aoyagi 2024) equals rrrLambda (Aoyagi & Watanabe 20
 });
 
 test('two layers, rank = min(M, N) ≤ H: the product is full rank and λ = MN/2', () => {
-  for (const [M, H, N] of [[3, 3, 5], [3, 4, 5], [5, 6, 2], [4, 4, 4], [2, 9, 3]]) {
+  for (const [M, H, N] of [
+    [3, 3, 5],
+    [3, 4, 5],
+    [5, 6, 2],
+    [4, 4, 4],
+    [2, 9, 3],
+  ]) {
     const r = Math.min(M, N);
     close(rrrLambda(M, H, N, r), (M * N) / 2, `rrr (${M},${H},${N}):`);
     close(dlnLambda([M, H, N], r), (M * N) / 2, `dln (${M},${H},${N}):`);
@@ -69,9 +89,15 @@ test('hand-computed RRR values from the literature', () => {
   // Drton & Plummer (2017), JRSS-B 79, Table 1: N = 5 responses, M = 3 covariates,
   // λ_ij for model rank i (= hidden width H) and true rank j.
   const drtonPlummer: [number, number, number][] = [
-    [1, 0, 3 / 2], [1, 1, 7 / 2],
-    [2, 0, 3], [2, 1, 9 / 2], [2, 2, 6],
-    [3, 0, 9 / 2], [3, 1, 11 / 2], [3, 2, 13 / 2], [3, 3, 15 / 2],
+    [1, 0, 3 / 2],
+    [1, 1, 7 / 2],
+    [2, 0, 3],
+    [2, 1, 9 / 2],
+    [2, 2, 6],
+    [3, 0, 9 / 2],
+    [3, 1, 11 / 2],
+    [3, 2, 13 / 2],
+    [3, 3, 15 / 2],
   ];
   for (const [H, r, expected] of drtonPlummer) {
     close(rrrLambda(3, H, 5, r), expected, `Drton–Plummer H=${H} r=${r}:`);

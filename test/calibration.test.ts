@@ -1,7 +1,16 @@
 /** The calibration rule (lib/experiments/calibration.ts) on constructed search points, and the cells it runs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CALIBRATION_DEFAULTS, CalibrationPoint, chooseEpsilon, chooseNbetaFactor, chooseStage1, nextStage1Cells, stage1Cells, stage2Cells } from '../lib/experiments/calibration';
+import {
+  CALIBRATION_DEFAULTS,
+  CalibrationPoint,
+  chooseEpsilon,
+  chooseNbetaFactor,
+  chooseStage1,
+  nextStage1Cells,
+  stage1Cells,
+  stage2Cells,
+} from '../lib/experiments/calibration';
 import { resolveCell } from '../lib/experiments/experiment';
 import { Architecture } from '../lib/models/models';
 import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
@@ -16,7 +25,20 @@ function grid(edit: (p: CalibrationPoint) => Partial<CalibrationPoint> = () => (
       for (const epsilon of o.epsilons)
         for (const nbetaFactor of [0.5, 1, 2])
           for (const k of o.ks) {
-            const p: CalibrationPoint = { architecture, k, epsilon, gamma, nbetaFactor, llc: 50 * k, mcse: 2, minAcceptance: 0.95, rhatRank: 1.002, flags: [], healthy: true, reasons: [] };
+            const p: CalibrationPoint = {
+              architecture,
+              k,
+              epsilon,
+              gamma,
+              nbetaFactor,
+              llc: 50 * k,
+              mcse: 2,
+              minAcceptance: 0.95,
+              rhatRank: 1.002,
+              flags: [],
+              healthy: true,
+              reasons: [],
+            };
             out.push({ ...p, ...edit(p) });
           }
   return out;
@@ -25,27 +47,77 @@ function grid(edit: (p: CalibrationPoint) => Partial<CalibrationPoint> = () => (
 test('ε*: the largest healthy step size whose λ̂ agrees with the next smaller one', () => {
   assert.equal(chooseEpsilon(grid(), 'mlp', 10, o), 2e-4);
   // 2e-4 blows up at k = 10: the next one down is chosen.
-  assert.equal(chooseEpsilon(grid((p) => (p.epsilon === 2e-4 && p.k === 10 ? { healthy: false } : {})), 'mlp', 10, o), 1e-4);
+  assert.equal(
+    chooseEpsilon(
+      grid((p) => (p.epsilon === 2e-4 && p.k === 10 ? { healthy: false } : {})),
+      'mlp',
+      10,
+      o,
+    ),
+    1e-4,
+  );
   // 2e-4 is healthy but biased (λ̂ 20 MCSEs above 1e-4's): not flat in ε.
-  assert.equal(chooseEpsilon(grid((p) => (p.epsilon === 2e-4 ? { llc: 50 * p.k + 40 } : {})), 'mlp', 10, o), 1e-4);
+  assert.equal(
+    chooseEpsilon(
+      grid((p) => (p.epsilon === 2e-4 ? { llc: 50 * p.k + 40 } : {})),
+      'mlp',
+      10,
+      o,
+    ),
+    1e-4,
+  );
   // The smallest ε has nothing below it to be flat against: never chosen alone.
-  assert.equal(chooseEpsilon(grid((p) => (p.epsilon > 1e-5 ? { healthy: false } : {})), 'mlp', 10, o), null);
+  assert.equal(
+    chooseEpsilon(
+      grid((p) => (p.epsilon > 1e-5 ? { healthy: false } : {})),
+      'mlp',
+      10,
+      o,
+    ),
+    null,
+  );
 });
 
 test('γ*: the smallest γ at which every architecture has an ε*, shared; ε may differ by architecture', () => {
-  const points = grid((p) => (p.architecture === 'cnn' && p.gamma === 10 ? { healthy: false } : p.architecture === 'cnn' && p.epsilon === 2e-4 ? { healthy: false } : {}));
+  const points = grid((p) =>
+    p.architecture === 'cnn' && p.gamma === 10
+      ? { healthy: false }
+      : p.architecture === 'cnn' && p.epsilon === 2e-4
+        ? { healthy: false }
+        : {},
+  );
   const s = chooseStage1(points, o);
   assert.equal(s.gamma, 100);
   assert.deepEqual(s.epsilon, { mlp: 2e-4, cnn: 1e-4 });
   assert.equal(s.perGamma.find((g) => g.gamma === 10)!.epsilon.cnn, null);
-  assert.equal(chooseStage1(grid(() => ({ healthy: false })), o).gamma, null);
+  assert.equal(
+    chooseStage1(
+      grid(() => ({ healthy: false })),
+      o,
+    ).gamma,
+    null,
+  );
 });
 
 test('nβ*: n/log n when healthy there, else the largest healthy factor below 1', () => {
   const chosen = { gamma: 10, epsilon: { mlp: 2e-4, cnn: 2e-4 } };
   assert.equal(chooseNbetaFactor(grid(), chosen, o), 1);
-  assert.equal(chooseNbetaFactor(grid((p) => (p.nbetaFactor >= 1 ? { healthy: false } : {})), chosen, o), 0.5);
-  assert.equal(chooseNbetaFactor(grid(() => ({ healthy: false })), chosen, o), null);
+  assert.equal(
+    chooseNbetaFactor(
+      grid((p) => (p.nbetaFactor >= 1 ? { healthy: false } : {})),
+      chosen,
+      o,
+    ),
+    0.5,
+  );
+  assert.equal(
+    chooseNbetaFactor(
+      grid(() => ({ healthy: false })),
+      chosen,
+      o,
+    ),
+    null,
+  );
 });
 
 test('the search runs ordinary cells: stage 1 is ε × γ × architecture × k at nβ = n/log n with the calibration chains; stage 2 the other nβ factors', () => {
@@ -66,17 +138,37 @@ test('the search runs ordinary cells: stage 1 is ε × γ × architecture × k a
 
 test('the search runs in waves: γ ascending, ε from the top, and nothing once the rule has decided', () => {
   const base = sweepCells('writeup', PROFILES.tiny, { ks: [2], seeds: [0], architectures: ['mlp'] })[0];
-  const eps = (cells: ReturnType<typeof nextStage1Cells>) => [...new Set(cells.map((c) => `${c.architecture} ${c.llc.gamma} ${c.llc.epsilon}`))].sort();
+  const eps = (cells: ReturnType<typeof nextStage1Cells>) =>
+    [...new Set(cells.map((c) => `${c.architecture} ${c.llc.gamma} ${c.llc.epsilon}`))].sort();
   // Nothing evaluated: the two largest ε at the smallest γ, for both architectures.
-  assert.deepEqual(eps(nextStage1Cells([], base, o)), ['cnn 10 0.0001', 'cnn 10 0.0002', 'mlp 10 0.0001', 'mlp 10 0.0002']);
+  assert.deepEqual(eps(nextStage1Cells([], base, o)), [
+    'cnn 10 0.0001',
+    'cnn 10 0.0002',
+    'mlp 10 0.0001',
+    'mlp 10 0.0002',
+  ]);
   const all = grid();
   const only = (pred: (p: CalibrationPoint) => boolean) => all.filter((p) => p.nbetaFactor === 1 && pred(p));
   // Both healthy and flat at the top pair at γ = 10: decided.
-  assert.deepEqual(nextStage1Cells(only((p) => p.gamma === 10 && p.epsilon >= 1e-4), base, o), []);
+  assert.deepEqual(
+    nextStage1Cells(
+      only((p) => p.gamma === 10 && p.epsilon >= 1e-4),
+      base,
+      o,
+    ),
+    [],
+  );
   // The CNN fails at 2e-4: only it needs the next step size down.
-  const cnnFails = only((p) => p.gamma === 10 && p.epsilon >= 1e-4).map((p) => (p.architecture === 'cnn' && p.epsilon === 2e-4 ? { ...p, healthy: false } : p));
+  const cnnFails = only((p) => p.gamma === 10 && p.epsilon >= 1e-4).map((p) =>
+    p.architecture === 'cnn' && p.epsilon === 2e-4 ? { ...p, healthy: false } : p,
+  );
   assert.deepEqual(eps(nextStage1Cells(cnnFails, base, o)), ['cnn 10 0.00001']);
   // The CNN fails at every ε at γ = 10: γ = 100 is next, for both (a shared γ).
   const cnnNever = only((p) => p.gamma === 10).map((p) => (p.architecture === 'cnn' ? { ...p, healthy: false } : p));
-  assert.deepEqual(eps(nextStage1Cells(cnnNever, base, o)), ['cnn 100 0.0001', 'cnn 100 0.0002', 'mlp 100 0.0001', 'mlp 100 0.0002']);
+  assert.deepEqual(eps(nextStage1Cells(cnnNever, base, o)), [
+    'cnn 100 0.0001',
+    'cnn 100 0.0002',
+    'mlp 100 0.0001',
+    'mlp 100 0.0002',
+  ]);
 });

@@ -19,29 +19,50 @@ test('a resolved cell states every setting, so a default written out is the same
   const r = resolveCell(cell);
   assert.equal(r.loss, 'ce');
   assert.equal(r.selection, 'random');
-  for (const k of ['tolerance', 'patience', 'targetLoss', 'evalBatchSize', 'earlyStop'] as const) assert.equal(r.train[k], TRAIN_DEFAULTS[k], k);
+  for (const k of ['tolerance', 'patience', 'targetLoss', 'evalBatchSize', 'earlyStop'] as const)
+    assert.equal(r.train[k], TRAIN_DEFAULTS[k], k);
   assert.equal(r.llc.evalBatchSize, 1024);
   assert.equal(r.llc.nbeta, 'auto');
-  assert.equal(cellKey({ ...cell, train: { ...cell.train, patience: TRAIN_DEFAULTS.patience } }), cellKey(cell), 'writing a default out changes nothing');
+  assert.equal(
+    cellKey({ ...cell, train: { ...cell.train, patience: TRAIN_DEFAULTS.patience } }),
+    cellKey(cell),
+    'writing a default out changes nothing',
+  );
   assert.notEqual(cellKey({ ...cell, train: { ...cell.train, patience: 5 } }), cellKey(cell));
   assert.notEqual(trainKey({ ...cell, loss: 'writeup' }), trainKey(cell));
   assert.notEqual(trainKey({ ...cell, selection: 'first' }), trainKey(cell));
 });
 
 test('unknown or misplaced settings are errors naming them and the valid ones', () => {
-  assert.throws(() => resolveCell({ ...cell, train: { ...cell.train, learningrate: 1 } as any }), /unknown setting 'learningrate'.*valid: .*learningRate/);
-  assert.throws(() => resolveCell({ ...cell, llc: { ...cell.llc, eps: 1 } as any }), /unknown setting 'eps'.*valid: epsilon/);
-  assert.throws(() => resolveCell({ ...cell, lossFn: 'x' } as any), /unknown setting 'lossFn'/);
-  assert.throws(() => resolveCell({ ...cell, loss: 'mse' as any }), /unknown loss 'mse'; valid: ce, writeup/);
-  assert.throws(() => resolveCell({ ...cell, selection: 'last' as any }), /unknown selection 'last'; valid: random, first/);
-  assert.throws(() => resolveTrainSettings({ earlyStop: 'no' as any }), /earlyStop must be true or false/);
+  assert.throws(
+    () => resolveCell({ ...cell, train: { ...cell.train, learningrate: 1 } as never }),
+    /unknown setting 'learningrate'.*valid: .*learningRate/,
+  );
+  assert.throws(
+    () => resolveCell({ ...cell, llc: { ...cell.llc, eps: 1 } as never }),
+    /unknown setting 'eps'.*valid: epsilon/,
+  );
+  assert.throws(() => resolveCell({ ...cell, lossFn: 'x' } as never), /unknown setting 'lossFn'/);
+  assert.throws(() => resolveCell({ ...cell, loss: 'mse' as never }), /unknown loss 'mse'; valid: ce, writeup/);
+  assert.throws(
+    () => resolveCell({ ...cell, selection: 'last' as never }),
+    /unknown selection 'last'; valid: random, first/,
+  );
+  assert.throws(() => resolveTrainSettings({ earlyStop: 'no' as never }), /earlyStop must be true or false/);
 });
 
 test("the write-up's loss −log(softmax + 1e-6) equals the cross-entropy where p ≫ 1e-6 and is capped at −log 1e-6 for a confidently wrong example", () => {
   const [ours, theirs] = tf.tidy(() => {
-    const logits = tf.tensor2d([[2, 0], [0, 1], [40, -40]]);
+    const logits = tf.tensor2d([
+      [2, 0],
+      [0, 1],
+      [40, -40],
+    ]);
     const y = tf.tensor1d([0, 1, 1], 'int32');
-    const one = (f: typeof crossEntropy) => [0, 1, 2].map((i) => f(tf.slice(logits, [i, 0], [1, 2]) as tf.Tensor2D, tf.slice(y, [i], [1]) as tf.Tensor1D).dataSync()[0]);
+    const one = (f: typeof crossEntropy) =>
+      [0, 1, 2].map(
+        (i) => f(tf.slice(logits, [i, 0], [1, 2]) as tf.Tensor2D, tf.slice(y, [i], [1]) as tf.Tensor1D).dataSync()[0],
+      );
     return [one(crossEntropy), one(writeupCrossEntropy)];
   });
   assert.ok(Math.abs(ours[0] - theirs[0]) < 1e-5 && Math.abs(ours[1] - theirs[1]) < 1e-5);
@@ -60,7 +81,13 @@ test('earlyStop: false trains exactly `epochs` epochs even when the loss plateau
   const task = makeTask({ labels: [0, 1], numTrain: 128, numTest: 32, seed: 0 });
   const stopped = trainModel(modelDef('mlp'), task, { epochs: 8, batchSize: 64, seed: 0, targetLoss: 10 });
   assert.equal(stopped.epochs, 1, 'a huge target loss stops after one epoch');
-  const fixed = trainModel(modelDef('mlp'), task, { epochs: 3, batchSize: 64, seed: 0, targetLoss: 10, earlyStop: false });
+  const fixed = trainModel(modelDef('mlp'), task, {
+    epochs: 3,
+    batchSize: 64,
+    seed: 0,
+    targetLoss: 10,
+    earlyStop: false,
+  });
   assert.equal(fixed.epochs, 3);
   assert.equal(fixed.stoppedBecause, 'maxEpochs');
 });

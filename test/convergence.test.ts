@@ -5,7 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diagnose, driftZ, effectiveSampleSize, essBulk, essTail, mcseMean, mcseOfMean, rhat, settleZ, splitRhat } from '../lib/estimator/diagnostics';
+import {
+  diagnose,
+  driftZ,
+  effectiveSampleSize,
+  essBulk,
+  essTail,
+  mcseMean,
+  mcseOfMean,
+  rhat,
+  settleZ,
+  splitRhat,
+} from '../lib/estimator/diagnostics';
 import { deriveSeed, fillNormal, makeRng } from '../lib/math/rng';
 
 /** Stationary AR(1): x_t = ρ x_{t−1} + ε_t, ε ~ N(0, 1), started from its stationary law N(0, 1/(1 − ρ²)). */
@@ -27,8 +38,12 @@ test('bulk ESS of AR(1) chains is N(1 − ρ)/(1 + ρ) within 10 % on average, 2
     const truth = (8000 * (1 - rho)) / (1 + rho);
     const ess = Array.from({ length: 6 }, (_, seed) => essBulk(chainsOf(4, 2000, rho, 'ess', seed)));
     const avg = mean(ess);
-    assert.ok(Math.abs(avg / truth - 1) < 0.1, `ρ = ${rho}: mean ESS ${avg.toFixed(0)} vs ${truth.toFixed(0)} (${ess.map((e) => e.toFixed(0))})`);
-    for (const e of ess) assert.ok(Math.abs(e / truth - 1) < 0.25, `ρ = ${rho}: ESS ${e.toFixed(0)} vs ${truth.toFixed(0)}`);
+    assert.ok(
+      Math.abs(avg / truth - 1) < 0.1,
+      `ρ = ${rho}: mean ESS ${avg.toFixed(0)} vs ${truth.toFixed(0)} (${ess.map((e) => e.toFixed(0))})`,
+    );
+    for (const e of ess)
+      assert.ok(Math.abs(e / truth - 1) < 0.25, `ρ = ${rho}: ESS ${e.toFixed(0)} vs ${truth.toFixed(0)}`);
   }
 });
 
@@ -37,7 +52,11 @@ test('iid chains from one distribution: every R̂ ≈ 1, bulk and tail ESS ≈ t
   const r = splitRhat(chains);
   for (const [name, v] of Object.entries(r)) assert.ok(Math.abs(v - 1) < 0.005, `${name} R̂ = ${v}`);
   assert.ok(Math.abs(rhat(chains) - 1) < 0.005, `classic R̂ ${rhat(chains)}`);
-  for (const [name, ess] of [['bulk', essBulk(chains)], ['tail', essTail(chains)], ['plain', effectiveSampleSize(chains)]] as const) {
+  for (const [name, ess] of [
+    ['bulk', essBulk(chains)],
+    ['tail', essTail(chains)],
+    ['plain', effectiveSampleSize(chains)],
+  ] as const) {
     assert.ok(Math.abs(ess / 8000 - 1) < 0.1, `${name} ESS ${ess.toFixed(0)} vs 8000`);
   }
 });
@@ -45,7 +64,9 @@ test('iid chains from one distribution: every R̂ ≈ 1, bulk and tail ESS ≈ t
 test('matches a NumPy/SciPy port of the ArviZ/Stan algorithms on 3 skewed, trending chains of odd length with a tie', () => {
   // Reference numbers: the same draws run through NumPy's FFT, scipy.stats.rankdata and
   // norm.ppf in an independent implementation of Vehtari et al.'s split-R̂ / ESS.
-  const chains = [0, 1, 2].map((c) => ar1(301, 0.7, deriveSeed(5, c)).map((v, i) => Math.exp(v / 2) + (c === 2 ? 0.3 : 0) + i * 1e-3));
+  const chains = [0, 1, 2].map((c) =>
+    ar1(301, 0.7, deriveSeed(5, c)).map((v, i) => Math.exp(v / 2) + (c === 2 ? 0.3 : 0) + i * 1e-3),
+  );
   chains[1][7] = chains[1][8];
   const rel = (a: number, b: number, what: string) => assert.ok(Math.abs(a / b - 1) < 1e-9, `${what}: ${a} vs ${b}`);
   const r = splitRhat(chains);
@@ -57,11 +78,18 @@ test('matches a NumPy/SciPy port of the ArviZ/Stan algorithms on 3 skewed, trend
 });
 
 test('one chain shifted by one stationary SD: rank R̂ > 1.01 and the χ² agreement test fire', () => {
-  const chains = chainsOf(4, 2000, 0.5, 'shift').map((c, i) => (i === 3 ? c.map((v) => v + 1 / Math.sqrt(1 - 0.25)) : c));
+  const chains = chainsOf(4, 2000, 0.5, 'shift').map((c, i) =>
+    i === 3 ? c.map((v) => v + 1 / Math.sqrt(1 - 0.25)) : c,
+  );
   const r = splitRhat(chains);
   assert.ok(r.bulk > 1.01, `bulk R̂ ${r.bulk}`);
   const traces = chains.map((c) => c.map((v) => 1 + 0.01 * v));
-  const d = diagnose({ llcPerChain: traces.map((t) => 100 * (mean(t) - 0.9)), lossTraces: traces, numParams: 1e6, nbeta: 100 });
+  const d = diagnose({
+    llcPerChain: traces.map((t) => 100 * (mean(t) - 0.9)),
+    lossTraces: traces,
+    numParams: 1e6,
+    nbeta: 100,
+  });
   assert.ok(d.rhatRank > 1.01 && d.chainAgreementP < 1e-6, `rank R̂ ${d.rhatRank}, p ${d.chainAgreementP}`);
   const flag = d.flags.find((f) => f.code === 'chainsDisagree');
   assert.ok(flag, JSON.stringify(d.flags));
@@ -92,7 +120,10 @@ test("the issue's case: four chains' λ̂ 4.9–7.0, within-chain se 0.24 — cl
   assert.ok(d.rhat < 1.01, `classic R̂ ${d.rhat}: it does not see this`);
   d.llcSe.forEach((se) => assert.ok(Math.abs(se / 0.24 - 1) < 0.15, `se ${se}`));
   assert.ok(d.chainAgreementP < 1e-6, `p ${d.chainAgreementP}`);
-  assert.ok(d.flags.some((f) => f.code === 'chainsDisagree'), JSON.stringify(d.flags));
+  assert.ok(
+    d.flags.some((f) => f.code === 'chainsDisagree'),
+    JSON.stringify(d.flags),
+  );
   // λ̂ = 5.95 ± mcse: the spread over chains (sd 0.90/√4 = 0.45), not the within-chain 0.12.
   assert.ok(Math.abs(d.mcse - Math.sqrt(0.816667 / 4)) < 1e-3, `mcse ${d.mcse}`);
 });

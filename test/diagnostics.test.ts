@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { autocovariance, chainAgreement, diagnose, driftZ, maxDrawShare, mcseOfMean, rankNormalize, rhat, settleZ, splitChains, splitRhat } from '../lib/estimator/diagnostics';
+import {
+  autocovariance,
+  chainAgreement,
+  diagnose,
+  driftZ,
+  maxDrawShare,
+  mcseOfMean,
+  rankNormalize,
+  rhat,
+  settleZ,
+  splitChains,
+  splitRhat,
+} from '../lib/estimator/diagnostics';
 import { makeRng } from '../lib/math/rng';
 import { chiSquareUpperTail, normalQuantile } from '../lib/math/stats';
 
@@ -41,7 +53,10 @@ test('one excursion that carries most of λ̂ is flagged as a spike, naming the 
   assert.ok(spike, JSON.stringify(d.flags));
   assert.equal(spike.chain, 0);
   assert.match(spike.message, /one draw \(321,.*smaller epsilon or a larger gamma/);
-  assert.ok(!d.flags.some((f) => f.code === 'unsettled'), 'the settling test alone misses it (the spike inflates its noise estimate)');
+  assert.ok(
+    !d.flags.some((f) => f.code === 'unsettled'),
+    'the settling test alone misses it (the spike inflates its noise estimate)',
+  );
   assert.deepEqual(d.failedChains, [0], 'a spike fails its chain');
   // Nor is it a drift: a spike, even at the last draw, moves the slope's z by about √3 at most.
   const last = healthyTrace(500, 3);
@@ -123,9 +138,27 @@ test('χ² upper tail matches reference values (series and continued-fraction br
 test('classic R̂ (eqs. 1–4) and rank-normalised split-R̂ on a hand-computable case', () => {
   // Split chains [1,2] [3,4] [5,6] [7,8]: W = 0.5, B = 2·var(1.5, 3.5, 5.5, 7.5) = 40/3,
   // var⁺ = W/2 + B/2 = 83/12, R̂ = √(var⁺/W) = √(83/6).
-  close(rhat([[1, 2], [3, 4], [5, 6], [7, 8]]), Math.sqrt(83 / 6), 1e-12, 'classic R̂');
-  const chains = [[1, 2, 3, 4], [5, 6, 7, 8]];
-  assert.deepEqual(splitChains(chains), [[1, 2], [3, 4], [5, 6], [7, 8]]);
+  close(
+    rhat([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]),
+    Math.sqrt(83 / 6),
+    1e-12,
+    'classic R̂',
+  );
+  const chains = [
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+  ];
+  assert.deepEqual(splitChains(chains), [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+    [7, 8],
+  ]);
   // Normal scores z_r = Φ⁻¹((r − 3/8)/(8 + 1/4)) of ranks 1…8 (eq. 14).
   const z = rankNormalize(splitChains(chains));
   close(z[0][0], normalQuantile(0.625 / 8.25), 1e-15, 'z of rank 1');
@@ -138,9 +171,20 @@ test('classic R̂ (eqs. 1–4) and rank-normalised split-R̂ on a hand-computabl
   // Ranks make it invariant to monotone transforms; an odd length drops the middle draw.
   const t = splitRhat(chains.map((c) => c.map((v) => Math.exp(3 * v))));
   close(t.bulk, r.bulk, 1e-12, 'after exp');
-  assert.deepEqual(splitChains([[1, 2, 99, 3, 4]]), [[1, 2], [3, 4]]);
+  assert.deepEqual(splitChains([[1, 2, 99, 3, 4]]), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.ok(Number.isNaN(splitRhat([[1, 2, 3]]).rhat), 'halves of one draw');
-  assert.ok(Number.isNaN(splitRhat([[2, 2, 2, 2], [2, 2, 2, 2]]).rhat), 'constant chains');
+  assert.ok(
+    Number.isNaN(
+      splitRhat([
+        [2, 2, 2, 2],
+        [2, 2, 2, 2],
+      ]).rhat,
+    ),
+    'constant chains',
+  );
 });
 
 test('FFT autocovariance equals the direct sums (divisor n)', () => {
@@ -184,7 +228,16 @@ test('MALA acceptance per chain feeds lowAcceptance with the existing threshold'
   const traces = [healthyTrace(500, 1), healthyTrace(500, 2)];
   const d = diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, acceptance: [0.93, 0.31] });
   const low = d.flags.filter((f) => f.code === 'lowAcceptance');
-  assert.deepEqual(low.map((f) => f.chain), [1]);
+  assert.deepEqual(
+    low.map((f) => f.chain),
+    [1],
+  );
   assert.match(low[0].message, /chain 1: MALA acceptance 0\.31 < 0\.5.*epsilon may be too large/);
-  assert.equal(diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, acceptance: [0.6, 0.6] }, { acceptance: 0.7 }).flags.filter((f) => f.code === 'lowAcceptance').length, 2);
+  assert.equal(
+    diagnose(
+      { ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, acceptance: [0.6, 0.6] },
+      { acceptance: 0.7 },
+    ).flags.filter((f) => f.code === 'lowAcceptance').length,
+    2,
+  );
 });

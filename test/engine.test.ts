@@ -14,7 +14,8 @@ import { linearRegressionData, relError } from './helpers';
 
 const native = nativeAvailable();
 const skip = native ? false : 'tfjs-node is not installed (npm run setup:native)';
-if (!native && process.env.LLC_REQUIRE_NATIVE === '1') throw new Error('LLC_REQUIRE_NATIVE=1 but @tensorflow/tfjs-node does not load');
+if (!native && process.env.LLC_REQUIRE_NATIVE === '1')
+  throw new Error('LLC_REQUIRE_NATIVE=1 but @tensorflow/tfjs-node does not load');
 
 /** Loss and gradient of a model on a fixed batch, on one backend, as host arrays. */
 async function lossAndGrads(backend: 'cpu' | 'wasm' | 'tensorflow', arch: 'mlp' | 'cnn', lossKind: 'ce' | 'writeup') {
@@ -22,7 +23,10 @@ async function lossAndGrads(backend: 'cpu' | 'wasm' | 'tensorflow', arch: 'mlp' 
   const def = modelDef(arch);
   const rng = makeRng(7);
   const x = tf.tensor(fillNormal(new Float32Array(32 * 784), rng), [32, 28, 28, 1]);
-  const y = tf.tensor1d(Int32Array.from({ length: 32 }, (_, i) => i % 4), 'int32');
+  const y = tf.tensor1d(
+    Int32Array.from({ length: 32 }, (_, i) => i % 4),
+    'int32',
+  );
   const selector = labelSelector([3, 1, 4, 5]);
   const w = weightsToTensors(def, initWeights(def, 3));
   const lossFn = taskLoss(def, selector, lossKind);
@@ -36,14 +40,26 @@ async function lossAndGrads(backend: 'cpu' | 'wasm' | 'tensorflow', arch: 'mlp' 
 
 for (const arch of ['mlp', 'cnn'] as const) {
   for (const loss of ['ce', 'writeup'] as const) {
-    test(`${arch} (${loss} loss): loss and every gradient agree on tensorflow, wasm and cpu (max rel. error < 1e-4)`, { skip }, async () => {
-      const ref = await lossAndGrads('cpu', arch, loss);
-      for (const backend of ['tensorflow', 'wasm'] as const) {
-        const got = await lossAndGrads(backend, arch, loss);
-        assert.ok(Math.abs(got.loss - ref.loss) < 1e-4 * Math.abs(ref.loss), `${backend} loss ${got.loss} vs cpu ${ref.loss}`);
-        got.grads.forEach((g, i) => assert.ok(relError(g, ref.grads[i]) < 1e-4, `${backend} gradient ${i}: rel. error ${relError(g, ref.grads[i])}`));
-      }
-    });
+    test(
+      `${arch} (${loss} loss): loss and every gradient agree on tensorflow, wasm and cpu (max rel. error < 1e-4)`,
+      { skip },
+      async () => {
+        const ref = await lossAndGrads('cpu', arch, loss);
+        for (const backend of ['tensorflow', 'wasm'] as const) {
+          const got = await lossAndGrads(backend, arch, loss);
+          assert.ok(
+            Math.abs(got.loss - ref.loss) < 1e-4 * Math.abs(ref.loss),
+            `${backend} loss ${got.loss} vs cpu ${ref.loss}`,
+          );
+          got.grads.forEach((g, i) =>
+            assert.ok(
+              relError(g, ref.grads[i]) < 1e-4,
+              `${backend} gradient ${i}: rel. error ${relError(g, ref.grads[i])}`,
+            ),
+          );
+        }
+      },
+    );
   }
 }
 
@@ -54,20 +70,38 @@ test('the native backend is the default when installed, and its ReluGrad kernel 
   assert.ok(tf.getKernel('LlcReluGrad', 'tensorflow') != null);
 });
 
-test('a linear regression λ̂ (d = 10, λ = 5) agrees across tensorflow, wasm and cpu within 4 combined MCSEs', { skip }, async () => {
-  const { X, Y, wOls } = linearRegressionData(1000, 10, 3);
-  const mse: LossFn = (ws, x, yy) => tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, ws[0] as tf.Tensor2D), yy))), 0.5) as tf.Scalar);
-  const est: Record<string, { mean: number; mcse: number }> = {};
-  for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
-    await initBackend({ backend, log: false });
-    const data = { x: tf.tensor2d(X, [1000, 10]), y: tf.tensor2d(Y, [1000, 1]), n: 1000 };
-    const wStar = [tf.tensor2d(wOls, [10, 1])];
-    const r = estimateLlc(mse, wStar, data, { epsilon: 3e-4, gamma: 1, numChains: 2, numDraws: 1000, numBurnin: 200, seed: 4 });
-    est[backend] = { mean: r.llcMean, mcse: r.llcMcse };
-    tf.dispose([data.x, data.y, ...wStar]);
-  }
-  for (const b of ['wasm', 'cpu']) {
-    const diff = Math.abs(est[b].mean - est.tensorflow.mean);
-    assert.ok(diff < 4 * Math.hypot(est[b].mcse, est.tensorflow.mcse), `${b} ${JSON.stringify(est[b])} vs tensorflow ${JSON.stringify(est.tensorflow)}`);
-  }
-});
+test(
+  'a linear regression λ̂ (d = 10, λ = 5) agrees across tensorflow, wasm and cpu within 4 combined MCSEs',
+  { skip },
+  async () => {
+    const { X, Y, wOls } = linearRegressionData(1000, 10, 3);
+    const mse: LossFn = (ws, x, yy) =>
+      tf.tidy(
+        () =>
+          tf.mul(tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, ws[0] as tf.Tensor2D), yy))), 0.5) as tf.Scalar,
+      );
+    const est: Record<string, { mean: number; mcse: number }> = {};
+    for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
+      await initBackend({ backend, log: false });
+      const data = { x: tf.tensor2d(X, [1000, 10]), y: tf.tensor2d(Y, [1000, 1]), n: 1000 };
+      const wStar = [tf.tensor2d(wOls, [10, 1])];
+      const r = estimateLlc(mse, wStar, data, {
+        epsilon: 3e-4,
+        gamma: 1,
+        numChains: 2,
+        numDraws: 1000,
+        numBurnin: 200,
+        seed: 4,
+      });
+      est[backend] = { mean: r.llcMean, mcse: r.llcMcse };
+      tf.dispose([data.x, data.y, ...wStar]);
+    }
+    for (const b of ['wasm', 'cpu']) {
+      const diff = Math.abs(est[b].mean - est.tensorflow.mean);
+      assert.ok(
+        diff < 4 * Math.hypot(est[b].mcse, est.tensorflow.mcse),
+        `${b} ${JSON.stringify(est[b])} vs tensorflow ${JSON.stringify(est.tensorflow)}`,
+      );
+    }
+  },
+);

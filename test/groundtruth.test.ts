@@ -13,7 +13,10 @@ before(setup);
 // Small n keeps nβ small, which lets ε be large enough for few steps; the SGLD bias grows like ε·nβ.
 const sampler = { epsilon: 5e-5, gamma: 1, numChains: 2, numDraws: 3000, numBurnin: 500, batchSize: 256, seed: 0 };
 
-for (const [widths, rank] of [[[5, 3, 5], 1], [[5, 4, 3, 5], 2]] as const) {
+for (const [widths, rank] of [
+  [[5, 3, 5], 1],
+  [[5, 4, 3, 5], 2],
+] as const) {
   test(`DLN ${widths.join('-')} rank ${rank}: λ̂ within 15 % of Aoyagi's λ, and clearly below d/2`, () => {
     const p = dlnProblem({ widths: [...widths], rank, n: 2000, seed: 0 });
     try {

@@ -9,7 +9,13 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend, tf } from '../lib/engine/backend';
-import { OVERRIDDEN_GRADIENTS, registerWasmKernelFixes, simdRequested, wasmKernelFixesRegistered, withStockGradients } from '../lib/engine/kernels';
+import {
+  OVERRIDDEN_GRADIENTS,
+  registerWasmKernelFixes,
+  simdRequested,
+  wasmKernelFixesRegistered,
+  withStockGradients,
+} from '../lib/engine/kernels';
 import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models/models';
 import { makeRng } from '../lib/math/rng';
 import { relError } from './helpers';
@@ -25,7 +31,11 @@ interface Case {
   reference?: (...xs: tf.Tensor[]) => tf.Scalar;
 }
 
-function randn(shape: number[], seed: number, f: (v: number, rng: ReturnType<typeof makeRng>) => number = (v) => v): { shape: number[]; data: Float32Array } {
+function randn(
+  shape: number[],
+  seed: number,
+  f: (v: number, rng: ReturnType<typeof makeRng>) => number = (v) => v,
+): { shape: number[]; data: Float32Array } {
   const rng = makeRng(seed);
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = f(rng.normal(), rng);
@@ -53,7 +63,12 @@ async function gradsOn(backend: string, c: Case, useReference = false): Promise<
 
 const cases: Case[] = [];
 
-for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
+for (const [tA, tB] of [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+]) {
   const [M, K, N] = [13, 21, 9];
   const shapeA = tA ? [K, M] : [M, K];
   const shapeB = tB ? [N, K] : [K, N];
@@ -82,18 +97,52 @@ cases.push({
   loss: (a, b) => weighted(tf.matMul(a, b), 9),
 });
 
-const convConfigs: { name: string; x: number[]; k: number[]; stride: number | [number, number]; pad: 'valid' | 'same' | tf.backend_util.ExplicitPadding }[] = [
+const convConfigs: {
+  name: string;
+  x: number[];
+  k: number[];
+  stride: number | [number, number];
+  pad: 'valid' | 'same' | tf.backend_util.ExplicitPadding;
+}[] = [
   { name: 'CNN layer 1', x: [6, 28, 28, 1], k: [3, 3, 1, 16], stride: 1, pad: 'valid' },
   { name: 'CNN layer 2', x: [6, 13, 13, 16], k: [3, 3, 16, 16], stride: 1, pad: 'valid' },
   { name: 'one channel, same padding', x: [4, 9, 8, 1], k: [3, 2, 1, 12], stride: 1, pad: 'same' },
   { name: 'one channel, stride 2 (patches path)', x: [4, 9, 8, 1], k: [3, 3, 1, 12], stride: 2, pad: 'valid' },
   { name: 'same padding', x: [3, 9, 10, 3], k: [3, 3, 3, 5], stride: 1, pad: 'same' },
   { name: 'even kernel, same', x: [3, 9, 10, 3], k: [2, 4, 3, 5], stride: 1, pad: 'same' },
-  { name: 'explicit padding', x: [3, 9, 10, 3], k: [3, 3, 3, 5], stride: 1, pad: [[0, 0], [2, 1], [0, 1], [0, 0]] },
-  { name: 'stride 2 valid (input grad falls back to stock)', x: [3, 11, 10, 3], k: [3, 3, 3, 4], stride: 2, pad: 'valid' },
+  {
+    name: 'explicit padding',
+    x: [3, 9, 10, 3],
+    k: [3, 3, 3, 5],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'stride 2 valid (input grad falls back to stock)',
+    x: [3, 11, 10, 3],
+    k: [3, 3, 3, 4],
+    stride: 2,
+    pad: 'valid',
+  },
   { name: 'stride [2,3] same', x: [3, 11, 10, 3], k: [3, 2, 3, 4], stride: [2, 3], pad: 'same' },
   // 20 output channels: one 16-wide SIMD block of the wasm filter gradient plus a scalar tail.
-  { name: '20 output channels, explicit padding', x: [3, 9, 10, 2], k: [3, 3, 2, 20], stride: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  {
+    name: '20 output channels, explicit padding',
+    x: [3, 9, 10, 2],
+    k: [3, 3, 2, 20],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
 ];
 for (const c of convConfigs) {
   cases.push({
@@ -104,21 +153,70 @@ for (const c of convConfigs) {
 }
 
 const relu = (v: number) => Math.max(v, 0);
-const poolConfigs: { name: string; x: number[]; f: number | [number, number]; s: number | [number, number]; pad: 'valid' | 'same'; value?: (v: number, rng: ReturnType<typeof makeRng>) => number }[] = [
+const poolConfigs: {
+  name: string;
+  x: number[];
+  f: number | [number, number];
+  s: number | [number, number];
+  pad: 'valid' | 'same';
+  value?: (v: number, rng: ReturnType<typeof makeRng>) => number;
+}[] = [
   { name: '2×2/2 random', x: [4, 26, 26, 16], f: 2, s: 2, pad: 'valid' },
   { name: '2×2/2 after ReLU (zero ties)', x: [4, 26, 26, 16], f: 2, s: 2, pad: 'valid', value: relu },
   // Integers in [0, 2]: most windows hold a tie at a positive value; the cpu kernel routes dy to the first.
-  { name: '2×2/2 positive ties', x: [4, 12, 12, 3], f: 2, s: 2, pad: 'valid', value: (v) => Math.min(2, Math.max(0, Math.round(v))) },
-  { name: '2×2/2 with ±Infinity', x: [2, 8, 8, 3], f: 2, s: 2, pad: 'valid', value: (v, rng) => (rng.uniform() < 0.1 ? (v > 0 ? Infinity : -Infinity) : v) },
+  {
+    name: '2×2/2 positive ties',
+    x: [4, 12, 12, 3],
+    f: 2,
+    s: 2,
+    pad: 'valid',
+    value: (v) => Math.min(2, Math.max(0, Math.round(v))),
+  },
+  {
+    name: '2×2/2 with ±Infinity',
+    x: [2, 8, 8, 3],
+    f: 2,
+    s: 2,
+    pad: 'valid',
+    value: (v, rng) => (rng.uniform() < 0.1 ? (v > 0 ? Infinity : -Infinity) : v),
+  },
   { name: '2×2/2 odd size', x: [2, 7, 9, 3], f: 2, s: 2, pad: 'valid', value: relu },
   // 6 channels: one 4-wide SIMD block plus a scalar tail in the wasm kernels.
-  { name: '2×2/2 six channels, odd size, ties', x: [2, 9, 7, 6], f: 2, s: 2, pad: 'valid', value: (v) => Math.max(0, Math.round(v)) },
+  {
+    name: '2×2/2 six channels, odd size, ties',
+    x: [2, 9, 7, 6],
+    f: 2,
+    s: 2,
+    pad: 'valid',
+    value: (v) => Math.max(0, Math.round(v)),
+  },
   { name: '3×2/[3,2] rectangular', x: [2, 9, 8, 3], f: [3, 2], s: [3, 2], pad: 'valid', value: (v) => Math.round(v) },
   // Overlapping / padded windows: on wasm the gather/scatter path (the stock wasm MaxPoolGrad gets these wrong).
   { name: '3×3/2 same', x: [2, 9, 9, 3], f: 3, s: 2, pad: 'same' },
-  { name: '2×2/1 valid with ties', x: [2, 7, 6, 3], f: 2, s: 1, pad: 'valid', value: (v) => Math.max(0, Math.round(v)) },
-  { name: '2×2/2 same, odd size, ties', x: [2, 7, 7, 3], f: 2, s: 2, pad: 'same', value: (v) => Math.max(0, Math.round(v)) },
-  { name: '3×3/1 same with ±Infinity', x: [2, 6, 6, 2], f: 3, s: 1, pad: 'same', value: (v, rng) => (rng.uniform() < 0.1 ? (v > 0 ? Infinity : -Infinity) : v) },
+  {
+    name: '2×2/1 valid with ties',
+    x: [2, 7, 6, 3],
+    f: 2,
+    s: 1,
+    pad: 'valid',
+    value: (v) => Math.max(0, Math.round(v)),
+  },
+  {
+    name: '2×2/2 same, odd size, ties',
+    x: [2, 7, 7, 3],
+    f: 2,
+    s: 2,
+    pad: 'same',
+    value: (v) => Math.max(0, Math.round(v)),
+  },
+  {
+    name: '3×3/1 same with ±Infinity',
+    x: [2, 6, 6, 2],
+    f: 3,
+    s: 1,
+    pad: 'same',
+    value: (v, rng) => (rng.uniform() < 0.1 ? (v > 0 ? Infinity : -Infinity) : v),
+  },
 ];
 for (const c of poolConfigs) {
   cases.push({
@@ -129,7 +227,10 @@ for (const c of poolConfigs) {
 }
 
 // Relu: the wasm gradient is one SIMD pass (sizes not a multiple of 4 use its scalar tail); exact zeros included.
-for (const shape of [[4, 26, 26, 16], [3, 7, 5]]) {
+for (const shape of [
+  [4, 26, 26, 16],
+  [3, 7, 5],
+]) {
   cases.push({
     name: `Relu ${JSON.stringify(shape)}`,
     inputs: [randn(shape, 50, (v, rng) => (rng.uniform() < 0.1 ? 0 : v))],
@@ -195,7 +296,10 @@ function assertClose(got: Float32Array[], want: Float32Array[], what: string): n
     const err = relError(g, want[i]);
     worst = Math.max(worst, err);
     assert.ok(err < TOL, `${what}: gradient ${i} relative error ${err.toExponential(2)} ≥ ${TOL}`);
-    assert.ok(g.every(Number.isFinite) || want[i].some((v) => !Number.isFinite(v)), `${what}: gradient ${i} not finite`);
+    assert.ok(
+      g.every(Number.isFinite) || want[i].some((v) => !Number.isFinite(v)),
+      `${what}: gradient ${i} not finite`,
+    );
   });
   return worst;
 }
@@ -221,7 +325,10 @@ test('registration is idempotent and withStockGradients restores the overrides',
   const mine = OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k));
   registerWasmKernelFixes();
   registerWasmKernelFixes();
-  assert.deepEqual(OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k)), mine);
+  assert.deepEqual(
+    OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k)),
+    mine,
+  );
   const inside = withStockGradients(() => tf.getGradient('Conv2D'));
   assert.notEqual(inside, mine[0]);
   assert.equal(tf.getGradient('Conv2D'), mine[0]);
@@ -231,7 +338,10 @@ test('without the overrides, the wasm conv gradient fails (why Conv2D is overrid
   await tf.setBackend('wasm');
   const x = tf.ones([1, 5, 5, 1]) as tf.Tensor4D;
   const k = tf.ones([3, 3, 1, 2]) as tf.Tensor4D;
-  assert.throws(() => withStockGradients(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'valid')))(k)), /Conv2DBackpropFilter/);
+  assert.throws(
+    () => withStockGradients(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'valid')))(k)),
+    /Conv2DBackpropFilter/,
+  );
   tf.dispose([x, k]);
 });
 

@@ -9,7 +9,10 @@ import { linearRegressionData, setup } from './helpers';
 before(setup);
 
 /** Half mean squared error = Gaussian negative log-likelihood (σ = 1) up to a constant. */
-const mseLoss: LossFn = (ws, x, y) => tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, ws[0] as tf.Tensor2D), y))), 0.5) as tf.Scalar);
+const mseLoss: LossFn = (ws, x, y) =>
+  tf.tidy(
+    () => tf.mul(tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, ws[0] as tf.Tensor2D), y))), 0.5) as tf.Scalar,
+  );
 
 function regression(n: number, d: number, seed: number): { data: DeviceSplit; wStar: tf.Tensor[] } {
   const { X, Y, wOls } = linearRegressionData(n, d, seed);
@@ -31,13 +34,26 @@ test("the write-up's setting is expressible exactly", () => {
 });
 
 // The relative noise of λ̂ falls like 1/√d, so the small model gets more chains.
-for (const [d, numChains] of [[10, 4], [50, 2]]) {
+for (const [d, numChains] of [
+  [10, 4],
+  [50, 2],
+]) {
   test(`regular model: linear regression with d = ${d} has λ = d/2; estimate within 10 %`, () => {
     const { data, wStar } = regression(2000, d, d);
-    const r = estimateLlc(mseLoss, wStar, data, { epsilon: 3e-4, gamma: 1, numChains, numDraws: 2000, numBurnin: 200, seed: 1 });
+    const r = estimateLlc(mseLoss, wStar, data, {
+      epsilon: 3e-4,
+      gamma: 1,
+      numChains,
+      numDraws: 2000,
+      numBurnin: 200,
+      seed: 1,
+    });
     const rel = Math.abs(r.llcMean - d / 2) / (d / 2);
     assert.ok(rel < 0.1, `λ̂ = ${r.llcMean}, truth ${d / 2}, error ${(100 * rel).toFixed(1)} %`);
-    assert.ok(!r.diagnostics.flags.some((f) => f.code === 'diverged' || f.code === 'negative'), JSON.stringify(r.diagnostics.flags));
+    assert.ok(
+      !r.diagnostics.flags.some((f) => f.code === 'diverged' || f.code === 'negative'),
+      JSON.stringify(r.diagnostics.flags),
+    );
   });
 }
 
@@ -59,7 +75,14 @@ test('no tensor leaks over 10,000 SGLD steps', () => {
   const { data, wStar } = regression(200, 5, 4);
   const before = tf.memory().numTensors;
   let steps = 0;
-  estimateLlc(mseLoss, wStar, data, { epsilon: 1e-3, numChains: 2, numDraws: 5000, numBurnin: 0, batchSize: 32, onStep: (s) => (steps = s) });
+  estimateLlc(mseLoss, wStar, data, {
+    epsilon: 1e-3,
+    numChains: 2,
+    numDraws: 5000,
+    numBurnin: 0,
+    batchSize: 32,
+    onStep: (s) => (steps = s),
+  });
   assert.equal(steps, 10000);
   assert.equal(tf.memory().numTensors, before);
 });
@@ -82,6 +105,9 @@ test('a far too large ε is flagged (divergence / exceeds d/2), and failed chain
 test('bad options are rejected by name', () => {
   const { data, wStar } = regression(100, 2, 6);
   assert.throws(() => estimateLlc(mseLoss, wStar, data, { epsilon: 0 }), /epsilon must be a positive number, got 0/);
-  assert.throws(() => estimateLlc(mseLoss, wStar, data, { numChains: 1.5 }), /numChains must be a positive integer, got 1.5/);
+  assert.throws(
+    () => estimateLlc(mseLoss, wStar, data, { numChains: 1.5 }),
+    /numChains must be a positive integer, got 1.5/,
+  );
   assert.throws(() => estimateLlc(mseLoss, wStar, data, { numBurnin: -1 }), /numBurnin must be an integer ≥ 0, got -1/);
 });

@@ -36,7 +36,10 @@ test('reads gzip-compressed files', () => {
 test('a truncated file is rejected with an error naming the file', () => {
   const bad = path.join(tmp, 'truncated');
   fs.writeFileSync(bad, fs.readFileSync(labelsFile).subarray(0, 5000));
-  assert.throws(() => readIdxFile(bad, MNIST_FILES.testLabels), (e: Error) => e.message.includes(bad) && /truncated/.test(e.message));
+  assert.throws(
+    () => readIdxFile(bad, MNIST_FILES.testLabels),
+    (e: Error) => e.message.includes(bad) && /truncated/.test(e.message),
+  );
 });
 
 test('a corrupted byte fails the md5 check', () => {
@@ -44,7 +47,10 @@ test('a corrupted byte fails the md5 check', () => {
   const bytes = Buffer.from(fs.readFileSync(labelsFile));
   bytes[100] = (bytes[100] + 1) % 10;
   fs.writeFileSync(bad, bytes);
-  assert.throws(() => readIdxFile(bad, MNIST_FILES.testLabels), (e: Error) => e.message.includes(bad) && /md5/.test(e.message));
+  assert.throws(
+    () => readIdxFile(bad, MNIST_FILES.testLabels),
+    (e: Error) => e.message.includes(bad) && /md5/.test(e.message),
+  );
 });
 
 test('the wrong kind of file fails on its magic number', () => {

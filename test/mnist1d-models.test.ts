@@ -33,7 +33,12 @@ test('the MNIST-1D profiles use n = |{0,1}| of its training split', () => {
   const pairs = (y: ArrayLike<number>) => Array.from(y).filter((v) => v < 2).length;
   assert.equal(pairs(d.yTrain), MNIST1D_PAIR_TRAIN);
   assert.equal(pairs(d.yTest), MNIST1D_PAIR_TEST);
-  const [c] = sweepCells('writeup', getProfile('full'), { dataset: 'mnist1d', ks: [2], architectures: ['cnn'], seeds: [0] });
+  const [c] = sweepCells('writeup', getProfile('full'), {
+    dataset: 'mnist1d',
+    ks: [2],
+    architectures: ['cnn'],
+    seeds: [0],
+  });
   assert.equal(c.numTrain, MNIST1D_PAIR_TRAIN);
   assert.equal(c.train.batchSize, 100);
 });
@@ -54,11 +59,22 @@ test('the shuffled-sequence control permutes train and test with one and the sam
   assert.deepEqual(shuffled.yTrain, plain.yTrain);
   assert.deepEqual(shuffled.yTest, plain.yTest);
   // Recover the permutation from the first training example, then check it on every example of both splits.
-  const where = Array.from({ length: L }, (_, j) => plain.xTrain.subarray(0, L).findIndex((v) => v === shuffled.xTrain[j]));
+  const where = Array.from({ length: L }, (_, j) =>
+    plain.xTrain.subarray(0, L).findIndex((v) => v === shuffled.xTrain[j]),
+  );
   assert.equal(new Set(where).size, L, 'a permutation of the 40 positions');
-  assert.ok(where.some((w, j) => w !== j), 'not the identity');
-  for (const [a, b, n] of [[plain.xTrain, shuffled.xTrain, plain.numTrain], [plain.xTest, shuffled.xTest, plain.numTest]] as const) {
-    for (let i = 0; i < n; i++) for (let j = 0; j < L; j++) if (b[i * L + j] !== a[i * L + where[j]]) assert.fail(`example ${i} position ${j} is not permuted like the first training example`);
+  assert.ok(
+    where.some((w, j) => w !== j),
+    'not the identity',
+  );
+  for (const [a, b, n] of [
+    [plain.xTrain, shuffled.xTrain, plain.numTrain],
+    [plain.xTest, shuffled.xTest, plain.numTest],
+  ] as const) {
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < L; j++)
+        if (b[i * L + j] !== a[i * L + where[j]])
+          assert.fail(`example ${i} position ${j} is not permuted like the first training example`);
   }
 });
 
@@ -66,9 +82,31 @@ test('reference runs: 8000 steps are 200 epochs; rows compare the mean over seed
   assert.deepEqual(epochsForSteps(8000, 4000, 100), { epochs: 200, steps: 8000 });
   assert.deepEqual(epochsForSteps(50, 4000, 100), { epochs: 2, steps: 80 });
   assert.throws(() => epochsForSteps(0, 4000, 100), /steps/);
-  const run = (model: ReferenceRun['model'], shuffled: boolean, seed: number, testAccuracy: number): ReferenceRun => ({ model, shuffled, seed, numParams: 0, steps: 8000, trainAccuracy: 1, testAccuracy, bestTestAccuracy: testAccuracy, seconds: 2 });
-  const rows = accuracyRows([run('cnn', true, 0, 0.5), run('cnn', false, 0, 0.9), run('cnn', false, 1, 0.92), run('logistic', false, 0, 0.33)]);
-  assert.deepEqual(rows.map((r) => [r.model, r.shuffled, r.reference]), [['logistic', false, 32], ['cnn', false, 94], ['cnn', true, 56]]);
+  const run = (model: ReferenceRun['model'], shuffled: boolean, seed: number, testAccuracy: number): ReferenceRun => ({
+    model,
+    shuffled,
+    seed,
+    numParams: 0,
+    steps: 8000,
+    trainAccuracy: 1,
+    testAccuracy,
+    bestTestAccuracy: testAccuracy,
+    seconds: 2,
+  });
+  const rows = accuracyRows([
+    run('cnn', true, 0, 0.5),
+    run('cnn', false, 0, 0.9),
+    run('cnn', false, 1, 0.92),
+    run('logistic', false, 0, 0.33),
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.model, r.shuffled, r.reference]),
+    [
+      ['logistic', false, 32],
+      ['cnn', false, 94],
+      ['cnn', true, 56],
+    ],
+  );
   assert.ok(Math.abs(rows[1].ours - 91) < 1e-9 && rows[1].within && rows[1].seconds === 4 && rows[1].ciLo < 91);
   assert.ok(Math.abs(rows[2].difference + 6) < 1e-9 && !rows[2].within);
   const md = accuracyMarkdown(rows).split('\n');
@@ -87,13 +125,32 @@ test('a reference run trains for exactly the step budget (no early stopping)', (
   assert.equal(r.numParams, 410);
   // Accuracy is a count over the whole test split, not a minibatch estimate.
   const correct = r.testAccuracy * task.yTest.length;
-  assert.ok(Math.abs(correct - Math.round(correct)) < 1e-6, `${r.testAccuracy} × ${task.yTest.length} test examples is not a count`);
+  assert.ok(
+    Math.abs(correct - Math.round(correct)) < 1e-6,
+    `${r.testAccuracy} × ${task.yTest.length} test examples is not a count`,
+  );
 });
 
 test('notebook 05 helpers: MLP/CNN pairs, relative gap per k, Welch two-sample interval', () => {
   const row = (architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, testAccuracy: number) =>
-    ({ architecture, k, seed, order: '0123456789', numTrain: 100, llcMean, testAccuracy, failed: false, flags: [] }) as unknown as ResultRow;
-  const rows = [row('mlp', 2, 0, 100, 0.6), row('cnn', 2, 0, 40, 0.9), row('mlp', 2, 1, 200, 0.7), row('cnn', 2, 1, 100, 0.8), row('mlp', 3, 0, 50, 0.5)];
+    ({
+      architecture,
+      k,
+      seed,
+      order: '0123456789',
+      numTrain: 100,
+      llcMean,
+      testAccuracy,
+      failed: false,
+      flags: [],
+    }) as unknown as ResultRow;
+  const rows = [
+    row('mlp', 2, 0, 100, 0.6),
+    row('cnn', 2, 0, 40, 0.9),
+    row('mlp', 2, 1, 200, 0.7),
+    row('cnn', 2, 1, 100, 0.8),
+    row('mlp', 3, 0, 50, 0.5),
+  ];
   assert.equal(gapPairs(rows).length, 2);
   const [g] = relativeGapByK(rows);
   assert.equal(g.k, 2);

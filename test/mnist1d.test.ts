@@ -60,20 +60,23 @@ function meanPairwiseDistance(means: Float64Array[]): number {
 }
 
 test('defaults are the reference get_dataset_args()', () => {
-  assert.deepEqual({ ...MNIST1D_DEFAULTS, padding: [...MNIST1D_DEFAULTS.padding] }, {
-    numSamples: 5000,
-    trainSplit: 0.8,
-    templateLen: 12,
-    padding: [36, 60],
-    scaleCoeff: 0.4,
-    maxTranslation: 48,
-    corrNoiseScale: 0.25,
-    iidNoiseScale: 2e-2,
-    shearScale: 0.75,
-    shuffleSeq: false,
-    finalSeqLength: 40,
-    seed: 42,
-  });
+  assert.deepEqual(
+    { ...MNIST1D_DEFAULTS, padding: [...MNIST1D_DEFAULTS.padding] },
+    {
+      numSamples: 5000,
+      trainSplit: 0.8,
+      templateLen: 12,
+      padding: [36, 60],
+      scaleCoeff: 0.4,
+      maxTranslation: 48,
+      corrNoiseScale: 0.25,
+      iidNoiseScale: 2e-2,
+      shearScale: 0.75,
+      shuffleSeq: false,
+      finalSeqLength: 40,
+      seed: 42,
+    },
+  );
 });
 
 test('shapes: 4000 train and 1000 test sequences of 40 points', () => {
@@ -246,22 +249,42 @@ test('Gaussian filter matches scipy.ndimage.gaussian_filter1d (reflect, truncate
   assert.equal(gaussianKernel1d(1).length, 9);
   close([gaussianKernel1d(1).reduce((s, v) => s + v, 0)], [1], 1e-15, 'kernel sum');
   // Values from scipy 1.17.
-  close(gaussianFilter1d([1, 0, 0, 0, 0], 1), [0.6409149150126985, 0.2959625730773051, 0.05842298904073567, 0.004565692244646007, 0.00013383062461474175], 1e-15, 'σ=1 impulse');
+  close(
+    gaussianFilter1d([1, 0, 0, 0, 0], 1),
+    [0.6409149150126985, 0.2959625730773051, 0.05842298904073567, 0.004565692244646007, 0.00013383062461474175],
+    1e-15,
+    'σ=1 impulse',
+  );
   close(
     gaussianFilter1d([0, 3, -1, 2, 5, 0, 0, 1, 0, 4], 2),
-    [1.0681386856848973, 1.1865387520301052, 1.3752562019758932, 1.5289442367090487, 1.537830373254397, 1.4040887301299616, 1.2792303263714686, 1.3272384232689385, 1.545041771585316, 1.7476924989899754],
+    [
+      1.0681386856848973, 1.1865387520301052, 1.3752562019758932, 1.5289442367090487, 1.537830373254397,
+      1.4040887301299616, 1.2792303263714686, 1.3272384232689385, 1.545041771585316, 1.7476924989899754,
+    ],
     1e-14,
     'σ=2',
   );
   // Shorter than the kernel radius: the reflection repeats (period 2n).
-  close(gaussianFilter1d([1, -2, 0.5], 2), [-0.13864544748674826, -0.16692273040333072, -0.1944318221099211], 1e-14, 'σ=2, n=3');
+  close(
+    gaussianFilter1d([1, -2, 0.5], 2),
+    [-0.13864544748674826, -0.16692273040333072, -0.1944318221099211],
+    1e-14,
+    'σ=2, n=3',
+  );
   // Constants are preserved under 'reflect'.
   close(gaussianFilter1d([2, 2, 2, 2], 2), [2, 2, 2, 2], 1e-14, 'constant');
 });
 
 test('transform: without randomness it is pad → dilate → subsample of template + 1e-8', () => {
   const tpl = getTemplates().x[3];
-  const quiet = resolveMnist1dOptions({ padding: [50, 50], scaleCoeff: 0, maxTranslation: 1, corrNoiseScale: 0, iidNoiseScale: 0, shearScale: 0 });
+  const quiet = resolveMnist1dOptions({
+    padding: [50, 50],
+    scaleCoeff: 0,
+    maxTranslation: 1,
+    corrNoiseScale: 0,
+    iidNoiseScale: 0,
+    shearScale: 0,
+  });
   const padded = new Float64Array(12 + 50);
   tpl.forEach((v, i) => (padded[i] = v + MNIST1D_EPS));
   // The dilation length is templateLen + padding[1] (here 62, so the dilation is the identity).
@@ -272,12 +295,21 @@ test('transform: without randomness it is pad → dilate → subsample of templa
   const shortPadded = new Float64Array(12 + 40);
   tpl.forEach((v, i) => (shortPadded[i] = v + MNIST1D_EPS));
   close(short, resample(resample(shortPadded, 12 + 40), 40), 1e-15, 'p = 40, no dilation');
-  assert.ok(transformTemplate(tpl, wide, makeRng(1)).some((v, j) => Math.abs(v - short[j]) > 1e-3), 'dilating 12 + p → 72 stretches');
+  assert.ok(
+    transformTemplate(tpl, wide, makeRng(1)).some((v, j) => Math.abs(v - short[j]) > 1e-3),
+    'dilating 12 + p → 72 stretches',
+  );
 
   // With padding [60, 60] the dilation is the identity and the template fills points 0..11 of 72.
   // Correlated noise only replaces exact zeros: outputs drawn from points < 11 are untouched,
   // those from the padding are noise.
-  const pad60 = { padding: [60, 60] as [number, number], scaleCoeff: 0, maxTranslation: 1, iidNoiseScale: 0, shearScale: 0 };
+  const pad60 = {
+    padding: [60, 60] as [number, number],
+    scaleCoeff: 0,
+    maxTranslation: 1,
+    iidNoiseScale: 0,
+    shearScale: 0,
+  };
   const clean = transformTemplate(tpl, resolveMnist1dOptions({ ...pad60, corrNoiseScale: 0 }), makeRng(1));
   const noisy = transformTemplate(tpl, resolveMnist1dOptions(pad60), makeRng(1));
   for (let j = 0; j <= 6; j++) assert.equal(noisy[j], clean[j], `signal point ${j}`); // source index j·71/39 ≤ 10.9
@@ -287,7 +319,11 @@ test('transform: without randomness it is pad → dilate → subsample of templa
   }
 
   // Shear alone subtracts a ramp: c·linspace(−0.5, 0.5) for one c, seen on the padding part.
-  const sheared = transformTemplate(tpl, resolveMnist1dOptions({ ...pad60, corrNoiseScale: 0, shearScale: 0.75 }), makeRng(2));
+  const sheared = transformTemplate(
+    tpl,
+    resolveMnist1dOptions({ ...pad60, corrNoiseScale: 0, shearScale: 0.75 }),
+    makeRng(2),
+  );
   const diff = Array.from(sheared, (v, j) => v - clean[j]);
   const slope = (diff[39] - diff[0]) / 1;
   assert.ok(Math.abs(slope) > 0 && Math.abs(slope) <= 0.375);
@@ -301,10 +337,15 @@ test('shuffleSeq permutes the 40 positions, the same way for every example', () 
   assert.deepEqual(perm.yTrain, plain.yTrain);
   // Find the permutation on the first example, then check it on all.
   const L = 40;
-  const where = Array.from({ length: L }, (_, j) => plain.xTrain.subarray(0, L).findIndex((v) => Math.abs(v - perm.xTrain[j]) < 1e-5));
+  const where = Array.from({ length: L }, (_, j) =>
+    plain.xTrain.subarray(0, L).findIndex((v) => Math.abs(v - perm.xTrain[j]) < 1e-5),
+  );
   assert.ok(where.every((k) => k >= 0));
   assert.equal(new Set(where).size, L);
-  assert.notDeepEqual(where, Array.from({ length: L }, (_, j) => j));
+  assert.notDeepEqual(
+    where,
+    Array.from({ length: L }, (_, j) => j),
+  );
   for (let i = 0; i < plain.numTrain; i++) {
     for (let j = 0; j < L; j++) assert.ok(Math.abs(perm.xTrain[i * L + j] - plain.xTrain[i * L + where[j]]) < 1e-5);
   }

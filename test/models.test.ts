@@ -6,7 +6,7 @@ import { setup } from './helpers';
 
 before(setup);
 
-test('parameter counts are the write-up\'s', () => {
+test("parameter counts are the write-up's", () => {
   assert.equal(numParams(modelDef('mlp')), 118282);
   assert.equal(numParams(modelDef('cnn')), 127098);
 });
@@ -34,9 +34,16 @@ for (const arch of ['mlp', 'cnn'] as const) {
     const gB = grads[grads.length - 1].arraySync() as number[];
     for (let out = 0; out < 10; out++) {
       const column = gW.map((row) => row[out]);
-      if (labels.includes(out)) assert.ok(column.some((g) => g !== 0), `output ${out} is used and should get gradient`);
+      if (labels.includes(out))
+        assert.ok(
+          column.some((g) => g !== 0),
+          `output ${out} is used and should get gradient`,
+        );
       else {
-        assert.ok(column.every((g) => g === 0), `output ${out} is unused but got gradient`);
+        assert.ok(
+          column.every((g) => g === 0),
+          `output ${out} is unused but got gradient`,
+        );
         assert.equal(gB[out], 0);
       }
     }

@@ -13,7 +13,17 @@ import { initBackend, tf } from '../lib/engine/backend';
 import { initWeights, labelSelector, modelDef, taskLoss } from '../lib/models/models';
 import { makeRng } from '../lib/math/rng';
 import { sgldUpdate } from '../lib/estimator/sgld';
-import { CONV2D_FILTER_GRAD, MAX_POOL_GRAD, RELU_GRAD, SGLD_UPDATE, SIMD_WASM_PATH, registerSimdKernels, simdKernelsRegistered, unregisterSimdKernels, withoutSimdKernels } from '../lib/engine/simd';
+import {
+  CONV2D_FILTER_GRAD,
+  MAX_POOL_GRAD,
+  RELU_GRAD,
+  SGLD_UPDATE,
+  SIMD_WASM_PATH,
+  registerSimdKernels,
+  simdKernelsRegistered,
+  unregisterSimdKernels,
+  withoutSimdKernels,
+} from '../lib/engine/simd';
 import { buildSimd } from '../scripts/build-simd';
 
 function randomArray(size: number, seed: number, zeros = 0): Float32Array {
@@ -22,8 +32,18 @@ function randomArray(size: number, seed: number, zeros = 0): Float32Array {
 }
 
 /** f's output on cpu and on wasm for the same inputs. */
-async function onBoth(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor, zeros = 0): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
-  const data = shapes.map((s, i) => randomArray(s.reduce((a, b) => a * b, 1), 10 + i, zeros));
+async function onBoth(
+  shapes: number[][],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  zeros = 0,
+): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
+  const data = shapes.map((s, i) =>
+    randomArray(
+      s.reduce((a, b) => a * b, 1),
+      10 + i,
+      zeros,
+    ),
+  );
   const run = async (backend: string) => {
     await tf.setBackend(backend);
     return tf.tidy(() => {
@@ -45,10 +65,15 @@ before(async () => {
 for (const [x, f] of [
   [[4, 26, 26, 16], 2],
   [[2, 9, 7, 6], 2], // 4-wide block + scalar tail; odd sizes leave a row and a column out
-  [[2, 9, 8, 3], [3, 2]],
+  [
+    [2, 9, 8, 3],
+    [3, 2],
+  ],
 ] as const) {
   test(`MaxPool forward ${JSON.stringify(x)} filter ${JSON.stringify(f)}: equal to cpu`, async () => {
-    const { cpu, wasm } = await onBoth([x as unknown as number[]], (t) => tf.maxPool(t as tf.Tensor4D, f as [number, number], f as [number, number], 'valid'));
+    const { cpu, wasm } = await onBoth([x as unknown as number[]], (t) =>
+      tf.maxPool(t as tf.Tensor4D, f as [number, number], f as [number, number], 'valid'),
+    );
     assert.deepEqual(wasm, cpu);
   });
 }
@@ -56,11 +81,20 @@ for (const [x, f] of [
 for (const [a, b] of [
   [[8, 26, 26, 16], [16]],
   [[16], [8, 26, 26, 16]], // bias first
-  [[4, 5, 6, 3], [1, 1, 1, 3]],
+  [
+    [4, 5, 6, 3],
+    [1, 1, 1, 3],
+  ],
   [[64, 128], [128]],
   [[5, 6], [6]], // 4-wide block + scalar tail
-  [[7, 5], [7, 5]], // not a bias: stock kernel
-  [[4, 5, 3], [4, 1, 3]], // middle-axis broadcast: stock kernel
+  [
+    [7, 5],
+    [7, 5],
+  ], // not a bias: stock kernel
+  [
+    [4, 5, 3],
+    [4, 1, 3],
+  ], // middle-axis broadcast: stock kernel
 ] as const) {
   test(`Add ${JSON.stringify(a)} + ${JSON.stringify(b)}: equal to cpu`, async () => {
     const { cpu, wasm } = await onBoth([a as unknown as number[], b as unknown as number[]], (p, q) => tf.add(p, q));
@@ -69,11 +103,26 @@ for (const [a, b] of [
 }
 
 for (const [x, perm] of [
-  [[256, 1936], [1, 0]],
-  [[6, 9], [1, 0]], // tails in both directions
-  [[3, 5, 7], [0, 2, 1]],
-  [[7, 1, 5], [2, 1, 0]], // a size-1 axis
-  [[4, 6, 16], [1, 0, 2]], // not a swap of the last two axes: stock kernel
+  [
+    [256, 1936],
+    [1, 0],
+  ],
+  [
+    [6, 9],
+    [1, 0],
+  ], // tails in both directions
+  [
+    [3, 5, 7],
+    [0, 2, 1],
+  ],
+  [
+    [7, 1, 5],
+    [2, 1, 0],
+  ], // a size-1 axis
+  [
+    [4, 6, 16],
+    [1, 0, 2],
+  ], // not a swap of the last two axes: stock kernel
 ] as const) {
   test(`Transpose ${JSON.stringify(x)} perm ${JSON.stringify(perm)}: equal to cpu`, async () => {
     const { cpu, wasm } = await onBoth([x as unknown as number[]], (t) => tf.transpose(t, perm as unknown as number[]));
@@ -84,16 +133,28 @@ for (const [x, perm] of [
 test('the fused SGLD update gives bit-identical weights to the tf-op version', async () => {
   await tf.setBackend('wasm');
   const shapes = [[784, 128], [128], [3, 3, 1, 16], [7]]; // sizes with and without a scalar tail
-  const make = (seed: number) => shapes.map((s, i) => tf.tensor(randomArray(s.reduce((a, b) => a * b, 1), seed + i), s));
+  const make = (seed: number) =>
+    shapes.map((s, i) =>
+      tf.tensor(
+        randomArray(
+          s.reduce((a, b) => a * b, 1),
+          seed + i,
+        ),
+        s,
+      ),
+    );
   const [w, g, wStar, noise] = [make(100), make(200), make(300), make(400)];
   const settings = { epsilon: 2e-4, gamma: 10, nbeta: 12665 / Math.log(12665) };
   const read = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync().slice());
-  let kernels: string[] = [];
   const fused = tf.tidy(() => read(sgldUpdate(w, g, wStar, noise, settings)));
   const profile = await tf.profile(() => tf.dispose(sgldUpdate(w, g, wStar, noise, settings)));
-  kernels = profile.kernels.map((k) => k.name);
+  const kernels = profile.kernels.map((k) => k.name);
   const ops = withoutSimdKernels(() => tf.tidy(() => read(sgldUpdate(w, g, wStar, noise, settings))));
-  assert.deepEqual(kernels, shapes.map(() => SGLD_UPDATE), 'one fused kernel per tensor');
+  assert.deepEqual(
+    kernels,
+    shapes.map(() => SGLD_UPDATE),
+    'one fused kernel per tensor',
+  );
   fused.forEach((f, i) => assert.deepEqual(f, ops[i], `tensor ${i}`));
   tf.dispose([...w, ...g, ...wStar, ...noise]);
 });
@@ -152,7 +213,7 @@ test('kernels.wasm imports only tfjs memory and writes no data of its own', () =
   // Walk the sections: id 11 (data) would be written into tfjs's heap at instantiation.
   const bytes = fs.readFileSync(SIMD_WASM_PATH);
   const ids: number[] = [];
-  for (let p = 8; p < bytes.length; ) {
+  for (let p = 8; p < bytes.length;) {
     ids.push(bytes[p++]);
     let size = 0;
     for (let shift = 0; ; shift += 7) {
@@ -168,5 +229,8 @@ test('kernels.wasm imports only tfjs memory and writes no data of its own', () =
 test('the committed kernels.wasm is what its source compiles to', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'simd-')), 'kernels.wasm');
   buildSimd(out);
-  assert.ok(fs.readFileSync(out).equals(fs.readFileSync(SIMD_WASM_PATH)), 'lib/engine/simd/kernels.wasm is stale: run npm run build:simd');
+  assert.ok(
+    fs.readFileSync(out).equals(fs.readFileSync(SIMD_WASM_PATH)),
+    'lib/engine/simd/kernels.wasm is stale: run npm run build:simd',
+  );
 });

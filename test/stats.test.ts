@@ -32,8 +32,15 @@ test('median: middle value, mean of the two middle values, NaN when empty; input
 });
 
 test('F upper tail matches reference values (SciPy stats.f.sf)', () => {
-  for (const [f, d1, d2, ref] of [[3, 2, 10, 0.09536743164062497], [1.5, 7, 36, 0.19857194094455177], [10, 1, 5, 0.02503101581845295]]) {
-    assert.ok(Math.abs(fUpperTail(f, d1, d2) - ref) < 1e-9, `F(${f}; ${d1}, ${d2}) = ${fUpperTail(f, d1, d2)} vs ${ref}`);
+  for (const [f, d1, d2, ref] of [
+    [3, 2, 10, 0.09536743164062497],
+    [1.5, 7, 36, 0.19857194094455177],
+    [10, 1, 5, 0.02503101581845295],
+  ]) {
+    assert.ok(
+      Math.abs(fUpperTail(f, d1, d2) - ref) < 1e-9,
+      `F(${f}; ${d1}, ${d2}) = ${fUpperTail(f, d1, d2)} vs ${ref}`,
+    );
   }
   assert.equal(fUpperTail(0, 3, 4), 1);
 });
@@ -50,7 +57,10 @@ test('ols: coefficients and standard errors match NumPy (lstsq, σ̂²(XᵀX)⁻
 });
 
 test('pearson (simple-statistics r, our t tail) matches SciPy stats.pearsonr', () => {
-  for (const [x, y, r, p] of [[[1, 2, 3, 4, 5, 6], [1.1, 1.9, 3.2, 3.9, 5.1, 5.8], 0.9969677360790914, 1.3777996465018388e-5], [[1, 2, 3, 4, 5], [2, 1, 4, 3, 5], 0.8, 0.10408803866182782]] as const) {
+  for (const [x, y, r, p] of [
+    [[1, 2, 3, 4, 5, 6], [1.1, 1.9, 3.2, 3.9, 5.1, 5.8], 0.9969677360790914, 1.3777996465018388e-5],
+    [[1, 2, 3, 4, 5], [2, 1, 4, 3, 5], 0.8, 0.10408803866182782],
+  ] as const) {
     const got = pearson([...x], [...y]);
     assert.ok(Math.abs(got.r - r) < 1e-12 && Math.abs(got.p - p) < 1e-9 * Math.max(1, p * 1e3), `${got.r} ${got.p}`);
   }
@@ -59,7 +69,14 @@ test('pearson (simple-statistics r, our t tail) matches SciPy stats.pearsonr', (
 
 test('t upper tail and two-sided p match scipy.stats.t.sf, integer and fractional df', () => {
   // [(t, df, stats.t.sf(t, df)) for ...]
-  const table = [[0.5, 1, 0.35241638234956674], [2.0, 3, 0.06966298427942152], [2.5, 7.3, 0.019825117332800214], [-1.2, 12, 0.8733526348732028], [4.0, 30, 0.0001909228180418782], [1.96, 200, 0.025692420422906648]];
+  const table = [
+    [0.5, 1, 0.35241638234956674],
+    [2.0, 3, 0.06966298427942152],
+    [2.5, 7.3, 0.019825117332800214],
+    [-1.2, 12, 0.8733526348732028],
+    [4.0, 30, 0.0001909228180418782],
+    [1.96, 200, 0.025692420422906648],
+  ];
   for (const [t, df, ref] of table) {
     close(tUpperTail(t, df), ref, 1e-8, `P(T_${df} > ${t})`);
     close(tTwoSidedP(t, df), 2 * Math.min(ref, 1 - ref), 1e-8, `two-sided p(${t}, ${df})`);
@@ -68,14 +85,34 @@ test('t upper tail and two-sided p match scipy.stats.t.sf, integer and fractiona
 
 test('t quantiles match scipy.stats.t.ppf (the multipliers of every interval), including df = 1 and fractional df', () => {
   // [(q, df, stats.t.ppf(q, df)) for ...]
-  const table = [[0.975, 1, 12.706204736174694], [0.975, 2, 4.302652729749462], [0.975, 4, 2.7764451051977934], [0.975, 10, 2.228138851986274], [0.995, 3.7, 4.8692522532278275], [0.9, 25, 1.31634507267387], [0.025, 6, -2.4469118511449794]];
+  const table = [
+    [0.975, 1, 12.706204736174694],
+    [0.975, 2, 4.302652729749462],
+    [0.975, 4, 2.7764451051977934],
+    [0.975, 10, 2.228138851986274],
+    [0.995, 3.7, 4.8692522532278275],
+    [0.9, 25, 1.31634507267387],
+    [0.025, 6, -2.4469118511449794],
+  ];
   for (const [q, df, ref] of table) close(tQuantile(q, df), ref, 1e-7, `t quantile ${q}, df ${df}`);
 });
 
 test('chi-square upper tail and the normal quantile match SciPy (chi2.sf, norm.ppf)', () => {
-  const chi = [[3.841458820694124, 1, 0.04999999999999989], [10, 4, 0.04042768199451279], [18.307, 10, 0.05000058909139812], [0.5, 2, 0.7788007830714049], [40, 30, 0.10486428110798468]];
+  const chi = [
+    [3.841458820694124, 1, 0.04999999999999989],
+    [10, 4, 0.04042768199451279],
+    [18.307, 10, 0.05000058909139812],
+    [0.5, 2, 0.7788007830714049],
+    [40, 30, 0.10486428110798468],
+  ];
   for (const [x, df, ref] of chi) close(chiSquareUpperTail(x, df), ref, 1e-8, `P(χ²_${df} > ${x})`);
-  for (const [p, ref] of [[0.975, 1.959963984540054], [0.5, 0], [0.001, -3.090232306167813], [0.9999, 3.719016485455709]]) close(normalQuantile(p), ref, 1e-8, `Φ⁻¹(${p})`);
+  for (const [p, ref] of [
+    [0.975, 1.959963984540054],
+    [0.5, 0],
+    [0.001, -3.090232306167813],
+    [0.9999, 3.719016485455709],
+  ])
+    close(normalQuantile(p), ref, 1e-8, `Φ⁻¹(${p})`);
 });
 
 test('meanCI, paired and Welch t-tests match SciPy (ttest_1samp, ttest_rel, ttest_ind(equal_var=False))', () => {

@@ -10,15 +10,43 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/experiments/paths';
-import { quarantineDir, readJson, readWeights, setWarn, writeJsonAtomic, writeWeights } from '../lib/experiments/store';
+import {
+  quarantineDir,
+  readJson,
+  readWeights,
+  setWarn,
+  writeFileAtomic,
+  writeJsonAtomic,
+  writeWeights,
+} from '../lib/experiments/store';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'llc-store-'));
 const KEY = '0123456789abcdef';
 const OTHER = 'fedcba9876543210';
-const row = (key: string) => ({ key, trainKey: 'x', schema: 1, config: { llc: {}, train: {} }, dataset: 'mnist', architecture: 'mlp', k: 2, seed: 0, numParams: 10, llcMean: NaN, llcStd: 0, llcPerChain: [1], lossTraces: [[0.1, 0.2]], initLoss: 0.1, nbeta: 5, testAccuracy: 0.9, trainAccuracy: 0.9, flags: [] });
+const row = (key: string) => ({
+  key,
+  trainKey: 'x',
+  schema: 1,
+  config: { llc: {}, train: {} },
+  dataset: 'mnist',
+  architecture: 'mlp',
+  k: 2,
+  seed: 0,
+  numParams: 10,
+  llcMean: NaN,
+  llcStd: 0,
+  llcPerChain: [1],
+  lossTraces: [[0.1, 0.2]],
+  initLoss: 0.1,
+  nbeta: 5,
+  testAccuracy: 0.9,
+  trainAccuracy: 0.9,
+  flags: [],
+});
 
 /** As writeJsonAtomic writes it (NaN as "NaN"). */
-const asStored = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
+const asStored = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
 
 function withWarnings<T>(f: () => T): { value: T; warnings: string[] } {
   const warnings: string[] = [];
@@ -45,9 +73,17 @@ test('corrupt, empty, foreign or malformed cache files are named, moved to .quar
     ['empty', '', /empty file/],
     ['{}', '{}', /not a result record \(no 'key'\)/],
     ['array', '[1,2]', /not a result record \(a JSON array\)/],
-    ['foreign', asStored(row(OTHER)), new RegExp(`holds the result of ${OTHER}, not of ${KEY} \\(a renamed or copied file\\)`)],
+    [
+      'foreign',
+      asStored(row(OTHER)),
+      new RegExp(`holds the result of ${OTHER}, not of ${KEY} \\(a renamed or copied file\\)`),
+    ],
     ['incomplete', asStored({ ...row(KEY), lossTraces: undefined }), /incomplete result record: no 'lossTraces'/],
-    ['malformed', asStored({ ...row(KEY), llcPerChain: 'x' }), /malformed result record: 'llcPerChain' is not a list of numbers/],
+    [
+      'malformed',
+      asStored({ ...row(KEY), llcPerChain: 'x' }),
+      /malformed result record: 'llcPerChain' is not a list of numbers/,
+    ],
   ];
   for (const [name, text, problem] of cases) {
     const dir = path.join(tmpDir(), 'results', 'quick');
@@ -63,10 +99,17 @@ test('corrupt, empty, foreign or malformed cache files are named, moved to .quar
     assert.equal(warnings.length, 1, name);
     assert.ok(warnings[0].includes(`${KEY}.json`), `${name}: warning does not name the file: ${warnings[0]}`);
     assert.match(warnings[0], problem, name);
-    assert.match(warnings[0], /moved to .*\.quarantine\/.*; its cell is treated as missing and will be recomputed$/, name);
+    assert.match(
+      warnings[0],
+      /moved to .*\.quarantine\/.*; its cell is treated as missing and will be recomputed$/,
+      name,
+    );
     assert.doesNotMatch(warnings[0], /\n/, 'one line');
     // read again: simply missing now
-    assert.deepEqual(withWarnings(() => readJson(file)), { value: null, warnings: [] });
+    assert.deepEqual(
+      withWarnings(() => readJson(file)),
+      { value: null, warnings: [] },
+    );
   }
 });
 
@@ -89,19 +132,49 @@ test('a model whose weights file is missing or has the wrong size is moved aside
   writeJsonAtomic(json, model);
   writeWeights(path.join(dir, `${KEY}.bin`), [new Float32Array(3)]);
   assert.deepEqual(readJson(json), model);
-  const { warnings } = withWarnings(() => assert.throws(() => readWeights(path.join(dir, `${KEY}.bin`), [4]), /holds 3 floats, expected 4; both moved to .*\.quarantine; rerun to retrain this model/));
+  const { warnings } = withWarnings(() =>
+    assert.throws(
+      () => readWeights(path.join(dir, `${KEY}.bin`), [4]),
+      /holds 3 floats, expected 4; both moved to .*\.quarantine; rerun to retrain this model/,
+    ),
+  );
   assert.equal(warnings.length, 2);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => !f.startsWith('.')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => !f.startsWith('.')),
+    [],
+  );
 });
 
 test('CLI: a corrupt and a foreign result file do not abort --list or the sweep; their cells are recomputed', () => {
   const dataDir = tmpDir();
-  const args = ['--profile', 'tiny', '--arch', 'mlp', '--k', '2,3', '--seeds', '0', '--workers', '1', '--data-dir', dataDir, '--figures-dir', path.join(dataDir, 'figures')];
-  const cli = (extra: string[] = []) => spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/reproduce.ts'), ...args, ...extra], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const args = [
+    '--profile',
+    'tiny',
+    '--arch',
+    'mlp',
+    '--k',
+    '2,3',
+    '--seeds',
+    '0',
+    '--workers',
+    '1',
+    '--data-dir',
+    dataDir,
+    '--figures-dir',
+    path.join(dataDir, 'figures'),
+  ];
+  const cli = (extra: string[] = []) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/reproduce.ts'), ...args, ...extra], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
   const first = cli();
   assert.equal(first.status, 0, first.stderr);
   const results = path.join(dataDir, 'results', 'tiny');
-  const [a, b] = fs.readdirSync(results).filter((f) => f.endsWith('.json')).sort();
+  const [a, b] = fs
+    .readdirSync(results)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   fs.writeFileSync(path.join(results, a), fs.readFileSync(path.join(results, a), 'utf8').slice(0, 100)); // truncated
   fs.writeFileSync(path.join(results, b), '{}');
   const list = cli(['--list']);
@@ -117,7 +190,30 @@ test('CLI: a corrupt and a foreign result file do not abort --list or the sweep;
   fs.copyFileSync(path.join(results, a), path.join(results, b));
   const third = cli();
   assert.equal(third.status, 0, third.stderr);
-  assert.match(third.stderr, new RegExp(`results/tiny/${b}: holds the result of ${a.replace('.json', '')}, not of ${b.replace('.json', '')}`));
+  assert.match(
+    third.stderr,
+    new RegExp(`results/tiny/${b}: holds the result of ${a.replace('.json', '')}, not of ${b.replace('.json', '')}`),
+  );
   assert.match(third.stderr, /2 cells, 1 already done, 1 to run/);
   assert.equal(fs.readdirSync(results).filter((f) => f.endsWith('.json')).length, 2);
+});
+
+test('atomic write: a failure before the rename leaves no file at the target', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-store-'));
+  const target = path.join(dir, 'x.json');
+  const nodeFs = require('fs'); // the mutable module object behind every import of 'fs'
+  const rename = nodeFs.renameSync;
+  nodeFs.renameSync = () => {
+    throw new Error('simulated crash');
+  };
+  try {
+    assert.throws(() => writeFileAtomic(target, '{"half":'), /simulated crash/);
+  } finally {
+    nodeFs.renameSync = rename;
+  }
+  assert.equal(fs.existsSync(target), false);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => !f.startsWith('.tmp-')),
+    [],
+  );
 });

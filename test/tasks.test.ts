@@ -36,7 +36,10 @@ test('bad input gets a clear error', () => {
   assert.throws(() => makeTask({ labels: [0, 10] }), /label 10 is not a digit; valid labels are integers 0..9/);
   assert.throws(() => makeTask({ labels: [3, 3] }), /label 3 appears twice/);
   assert.throws(() => makeTask({ labels: [4] }), /at least 2 labels/);
-  assert.throws(() => makeTask({ labels: [0, 1], numTrain: 20000 }), /asked for 20000 examples of labels \[0, 1\] but only 12665 exist/);
+  assert.throws(
+    () => makeTask({ labels: [0, 1], numTrain: 20000 }),
+    /asked for 20000 examples of labels \[0, 1\] but only 12665 exist/,
+  );
   assert.throws(() => firstK(11), /k=11 is out of range; valid k are integers 2..10/);
   assert.throws(() => makeTask({ labels: [0, 1.5] }), /label 1.5 is not a digit/);
 });

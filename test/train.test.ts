@@ -38,5 +38,8 @@ test('stops on the plateau criterion and records why', () => {
 
 test('bad settings are rejected by name', () => {
   assert.throws(() => trainModel(modelDef('mlp'), small(), { epochs: 0 }), /epochs must be a positive integer, got 0/);
-  assert.throws(() => trainModel(modelDef('mlp'), small(), { learningRate: -1 }), /learningRate must be a positive number, got -1/);
+  assert.throws(
+    () => trainModel(modelDef('mlp'), small(), { learningRate: -1 }),
+    /learningRate must be a positive number, got -1/,
+  );
 });

@@ -33,13 +33,17 @@ test('the default battery: ≥ 30 problems, 12 random shapes × 3 seeds + 3 regr
   assert.deepEqual([...new Set(ps.map((p) => p.seed))], [0, 1, 2]);
   for (const seed of [0, 1, 2]) {
     assert.equal(ps.filter((p) => p.seed === seed && p.kind === 'dln').length, 12);
-    assert.deepEqual(ps.filter((p) => p.seed === seed && p.kind === 'regression').map((p) => p.widths[0]), [5, 20, 50]);
+    assert.deepEqual(
+      ps.filter((p) => p.seed === seed && p.kind === 'regression').map((p) => p.widths[0]),
+      [5, 20, 50],
+    );
   }
 });
 
 test('the generator is deterministic per shape seed, and another shape seed draws other shapes', () => {
   assert.deepEqual(batteryProblems(), batteryProblems({ shapeSeed: 0 }));
-  const shapes = (seed: number) => batteryProblems({ shapeSeed: seed, problemSeeds: [0], regressionDims: [] }).map((p) => p.id);
+  const shapes = (seed: number) =>
+    batteryProblems({ shapeSeed: seed, problemSeeds: [0], regressionDims: [] }).map((p) => p.id);
   assert.notDeepEqual(shapes(0), shapes(1));
   assert.deepEqual(shapes(7), shapes(7));
 });
@@ -47,14 +51,23 @@ test('the generator is deterministic per shape seed, and another shape seed draw
 test('more shapes or seeds add problems without changing the ones there were', () => {
   const base = batteryProblems({ problemSeeds: [0] });
   const more = batteryProblems({ problemSeeds: [0, 5], shapes: 20 });
-  for (const p of base) assert.deepEqual(more.find((q) => q.id === p.id), p, p.id);
+  for (const p of base)
+    assert.deepEqual(
+      more.find((q) => q.id === p.id),
+      p,
+      p.id,
+    );
 });
 
 test('shapes cover every depth 2–5 × rank class (1, full, between), widths 2–10, plus regression (L = 1)', () => {
   const ps = batteryProblems({ problemSeeds: [0] });
   const dln = ps.filter((p) => p.kind === 'dln');
   for (const L of [2, 3, 4, 5]) {
-    for (const cls of ['one', 'full', 'between']) assert.ok(dln.some((p) => p.widths.length - 1 === L && p.rankClass === cls), `no depth ${L} with rank class ${cls}`);
+    for (const cls of ['one', 'full', 'between'])
+      assert.ok(
+        dln.some((p) => p.widths.length - 1 === L && p.rankClass === cls),
+        `no depth ${L} with rank class ${cls}`,
+      );
   }
   assert.ok(ps.some((p) => p.kind === 'regression' && p.widths.length === 2));
   for (const p of dln) {
@@ -67,14 +80,22 @@ test('shapes cover every depth 2–5 × rank class (1, full, between), widths 2�
   // Over many shapes the ranks spread well beyond the classes' 1 and 2 (high ranks are rare: they
   // need every width high; 300 shapes of seed 0 draw rank 7 three times, 8 and 9 once).
   const many = batteryProblems({ shapes: 300, problemSeeds: [0], regressionDims: [] });
-  for (let r = 1; r <= 7; r++) assert.ok(many.some((p) => p.rank === r), `rank ${r} never drawn`);
+  for (let r = 1; r <= 7; r++)
+    assert.ok(
+      many.some((p) => p.rank === r),
+      `rank ${r} never drawn`,
+    );
 });
 
 test("truths are Aoyagi's λ (aoyagi.ts): d/2 for regression, dlnLambda for each DLN", () => {
   for (const p of batteryProblems()) {
     if (p.kind === 'regression') assert.equal(p.truth, p.widths[0] / 2, p.id);
     else assert.equal(p.truth, dlnLambda(p.widths, p.rank), p.id);
-    assert.equal(p.numParams, p.widths.slice(1).reduce((a, w, i) => a + w * p.widths[i], 0), p.id);
+    assert.equal(
+      p.numParams,
+      p.widths.slice(1).reduce((a, w, i) => a + w * p.widths[i], 0),
+      p.id,
+    );
   }
   // Known values (README table; Aoyagi & Watanabe 2005 for two layers).
   assert.equal(dlnLambda([5, 3, 5], 1), 8);
@@ -92,10 +113,33 @@ test('bad battery options are errors naming the value and what is valid', () => 
 
 // ---------------------------------------------------------------- scoring
 
-const problem = (id: string, truth: number): BatteryProblem => ({ id, kind: 'dln', widths: [3, 2, 3], rank: 1, rankClass: 'one', seed: 0, n: 100, truth, numParams: 12 });
+const problem = (id: string, truth: number): BatteryProblem => ({
+  id,
+  kind: 'dln',
+  widths: [3, 2, 3],
+  rank: 1,
+  rankClass: 'one',
+  seed: 0,
+  n: 100,
+  truth,
+  numParams: 12,
+});
 
 function result(id: string, truth: number, estimate: number, mcse: number, flags: FlagCode[] = []): BatteryResult {
-  return { problem: problem(id, truth), estimate, mcse, ...scoreEstimate(truth, estimate, mcse), flags, failedChains: [], llcPerChain: [], acceptancePerChain: [], rhatRank: 1, essBulk: 1000, samplerSeed: 0, seconds: 2 };
+  return {
+    problem: problem(id, truth),
+    estimate,
+    mcse,
+    ...scoreEstimate(truth, estimate, mcse),
+    flags,
+    failedChains: [],
+    llcPerChain: [],
+    acceptancePerChain: [],
+    rhatRank: 1,
+    essBulk: 1000,
+    samplerSeed: 0,
+    seconds: 2,
+  };
 }
 
 test('scoreEstimate: relative error, and λ ∈ λ̂ ± 1.96·MCSE (NaN λ̂ or MCSE is never covered)', () => {
@@ -184,12 +228,30 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
 
 test('a short real run: finite λ̂ with MCSE > 0 per problem, progress to 100 %, results in order', () => {
   // One small DLN and one regression, n = 500, 2 short chains: seconds, not minutes.
-  const problems = batteryProblems({ shapes: 1, depths: [2], maxWidth: 4, problemSeeds: [0], regressionDims: [5], n: 500 });
-  assert.deepEqual(problems.map((p) => p.kind), ['dln', 'regression']);
+  const problems = batteryProblems({
+    shapes: 1,
+    depths: [2],
+    maxWidth: 4,
+    problemSeeds: [0],
+    regressionDims: [5],
+    n: 500,
+  });
+  assert.deepEqual(
+    problems.map((p) => p.kind),
+    ['dln', 'regression'],
+  );
   const progress: BatteryProgress[] = [];
   const seen: string[] = [];
-  const results = runBattery(problems, { epsilon: 1e-4, gamma: 1, numChains: 2, numDraws: 300, numBurnin: 100, batchSize: 64, seed: 0 }, (p) => progress.push(p), (r) => seen.push(r.problem.id));
-  assert.deepEqual(seen, problems.map((p) => p.id));
+  const results = runBattery(
+    problems,
+    { epsilon: 1e-4, gamma: 1, numChains: 2, numDraws: 300, numBurnin: 100, batchSize: 64, seed: 0 },
+    (p) => progress.push(p),
+    (r) => seen.push(r.problem.id),
+  );
+  assert.deepEqual(
+    seen,
+    problems.map((p) => p.id),
+  );
   for (const r of results) {
     assert.ok(Number.isFinite(r.estimate), `${r.problem.id}: λ̂ = ${r.estimate}`);
     assert.ok(r.mcse > 0 && Number.isFinite(r.mcse), `${r.problem.id}: MCSE = ${r.mcse}`);
@@ -201,11 +263,22 @@ test('a short real run: finite λ̂ with MCSE > 0 per problem, progress to 100 %
   const reg = results[1];
   assert.ok(Math.abs(reg.relError) < 0.35, `regression d = 5: λ̂ = ${reg.estimate}`);
   const fractions = progress.map((p) => p.fraction);
-  assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), 'progress never goes back');
+  assert.ok(
+    fractions.every((f, i) => i === 0 || f >= fractions[i - 1]),
+    'progress never goes back',
+  );
   assert.equal(fractions.at(-1), 1);
   assert.equal(progress.length, 2 * 2 * 400);
   // Same seeds, same numbers.
-  const again = runBattery(problems.slice(1), { epsilon: 1e-4, gamma: 1, numChains: 2, numDraws: 300, numBurnin: 100, batchSize: 64, seed: 0 });
+  const again = runBattery(problems.slice(1), {
+    epsilon: 1e-4,
+    gamma: 1,
+    numChains: 2,
+    numDraws: 300,
+    numBurnin: 100,
+    batchSize: 64,
+    seed: 0,
+  });
   assert.equal(again[0].estimate, reg.estimate);
   assert.equal(batterySummary(results).problems, 2);
 });

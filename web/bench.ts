@@ -40,7 +40,18 @@ async function nodeChild(): Promise<void> {
     const data = (performance.now() - t0) / 1000;
     const row = runCell(cell, { profile: 'web-bench', dataDir: dir });
     const total = (performance.now() - t0) / 1000;
-    process.stdout.write(JSON.stringify({ data, train: row.trainSeconds, sample: row.llcSeconds, total, llc: row.llcMean, backend: row.backend, epochs: row.epochs, flags: row.flags }));
+    process.stdout.write(
+      JSON.stringify({
+        data,
+        train: row.trainSeconds,
+        sample: row.llcSeconds,
+        total,
+        llc: row.llcMean,
+        backend: row.backend,
+        epochs: row.epochs,
+        flags: row.flags,
+      }),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -76,12 +87,15 @@ async function main(): Promise<void> {
     await page.fill('#seed', String(cell.seed));
     await page.click('#run');
     await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", null, { timeout: 600_000 });
-    if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(`the page failed: ${await page.textContent('#error')}`);
+    if ((await page.getAttribute('body', 'data-state')) === 'error')
+      throw new Error(`the page failed: ${await page.textContent('#error')}`);
     browserTimes.push(JSON.parse((await page.getAttribute('#timing', 'data-seconds')) ?? '{}'));
     browserLlc.push(Number(await page.getAttribute('#llc', 'data-llc')));
     console.log(`browser rep ${r + 1}: ${JSON.stringify(browserTimes[r])} λ̂ = ${browserLlc[r]}`);
 
-    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, '--node-child'], { cwd: REPO, encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--node-child'], { cwd: REPO, encoding: 'utf8' }),
+    );
     nodeTimes.push(out);
     nodeLlc.push(out.llc);
     console.log(`node rep ${r + 1}: ${JSON.stringify(out)}`);
@@ -90,11 +104,19 @@ async function main(): Promise<void> {
   if (reps > 0) {
     const m = (xs: Times[], k: keyof Times) => median(xs.map((x) => x[k] ?? NaN));
     console.log('\nmedian seconds      data   train  sample   total');
-    console.log(`browser (Chromium) ${m(browserTimes, 'data').toFixed(2).padStart(6)} ${m(browserTimes, 'train').toFixed(2).padStart(7)} ${m(browserTimes, 'sample').toFixed(2).padStart(7)} ${m(browserTimes, 'total').toFixed(2).padStart(7)}   (click to λ̂ on screen: ${m(browserTimes, 'wall').toFixed(2)} s)`);
-    console.log(`node               ${m(nodeTimes, 'data').toFixed(2).padStart(6)} ${m(nodeTimes, 'train').toFixed(2).padStart(7)} ${m(nodeTimes, 'sample').toFixed(2).padStart(7)} ${m(nodeTimes, 'total').toFixed(2).padStart(7)}`);
+    console.log(
+      `browser (Chromium) ${m(browserTimes, 'data').toFixed(2).padStart(6)} ${m(browserTimes, 'train').toFixed(2).padStart(7)} ${m(browserTimes, 'sample').toFixed(2).padStart(7)} ${m(browserTimes, 'total').toFixed(2).padStart(7)}   (click to λ̂ on screen: ${m(browserTimes, 'wall').toFixed(2)} s)`,
+    );
+    console.log(
+      `node               ${m(nodeTimes, 'data').toFixed(2).padStart(6)} ${m(nodeTimes, 'train').toFixed(2).padStart(7)} ${m(nodeTimes, 'sample').toFixed(2).padStart(7)} ${m(nodeTimes, 'total').toFixed(2).padStart(7)}`,
+    );
     const same = browserLlc.every((v) => v === nodeLlc[0]) && nodeLlc.every((v) => v === nodeLlc[0]);
-    console.log(`1-min load average during the runs: ${loads.map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores`);
-    console.log(`λ̂: browser ${browserLlc[0]}, node ${nodeLlc[0]}: ${same ? 'identical (every rep, to the last bit)' : `differ by ${Math.abs(browserLlc[0] - nodeLlc[0]).toExponential(2)}`}`);
+    console.log(
+      `1-min load average during the runs: ${loads.map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores`,
+    );
+    console.log(
+      `λ̂: browser ${browserLlc[0]}, node ${nodeLlc[0]}: ${same ? 'identical (every rep, to the last bit)' : `differ by ${Math.abs(browserLlc[0] - nodeLlc[0]).toExponential(2)}`}`,
+    );
   }
 
   if (flag('--curve')) {
@@ -103,7 +125,14 @@ async function main(): Promise<void> {
       await page.waitForFunction("document.body.dataset.state === 'ready'", null, { timeout: 60_000 });
     }
     await page.click('#clear');
-    for (const [arch, k] of [['mlp', 2], ['cnn', 2], ['mlp', 5], ['cnn', 5], ['cnn', 10], ['mlp', cell.k]] as const) {
+    for (const [arch, k] of [
+      ['mlp', 2],
+      ['cnn', 2],
+      ['mlp', 5],
+      ['cnn', 5],
+      ['cnn', 10],
+      ['mlp', cell.k],
+    ] as const) {
       await page.selectOption('#arch', arch);
       await page.fill('#k', String(k));
       await page.click('#run');

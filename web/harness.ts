@@ -12,12 +12,33 @@ import { Browser, chromium } from 'playwright-core';
 export const REPO = path.resolve(__dirname, '..');
 export const CHROMIUM = process.env.LLC_CHROMIUM ?? '/usr/bin/chromium';
 /** Headless, no sandbox (CI runs as root), no GPU, nothing fetched from the network. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 /** `npm run build:web`, into `outDir` (default web/dist). */
 export function buildPage(outDir = path.join(REPO, 'web', 'dist')): string {
   const vite = path.join(REPO, 'node_modules', 'vite', 'bin', 'vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--config', path.join(REPO, 'web', 'vite.config.mts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [
+      vite,
+      'build',
+      '--config',
+      path.join(REPO, 'web', 'vite.config.mts'),
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return outDir;
 }
 

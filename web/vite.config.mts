@@ -47,7 +47,8 @@ function libNodeShims(): Plugin {
     transform(code, id) {
       if (!fromLib(id) || !id.endsWith('.ts')) return null;
       let prelude = '';
-      if (/(^|[^.\w])process\??\.[A-Za-z_]/m.test(code)) prelude += `import process from ${JSON.stringify(SHIMS + 'process.ts')};\n`;
+      if (/(^|[^.\w])process\??\.[A-Za-z_]/m.test(code))
+        prelude += `import process from ${JSON.stringify(SHIMS + 'process.ts')};\n`;
       if (/\b__dirname\b/.test(code)) prelude += `const __dirname = '/lib';\n`;
       return prelude ? { code: prelude + code, map: null } : null;
     },

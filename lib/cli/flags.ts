@@ -10,14 +10,16 @@ export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** A flag's value as a positive integer, or an error naming the flag and the value. */
 export function positiveInt(flag: string, text: string | undefined): number {
   const v = Number(text);
-  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
+  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 1)
+    throw new Error(`${flag} must be a positive integer, got '${text}'`);
   return v;
 }
 
 /** A flag's value as an integer ≥ 0. */
 export function nonNegativeInt(flag: string, text: string | undefined): number {
   const v = Number(text);
-  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 0) throw new Error(`${flag} must be an integer ≥ 0, got '${text}'`);
+  if (text == null || !DECIMAL.test(text) || !Number.isInteger(v) || v < 0)
+    throw new Error(`${flag} must be an integer ≥ 0, got '${text}'`);
   return v;
 }
 
@@ -27,7 +29,8 @@ export function nonNegativeInt(flag: string, text: string | undefined): number {
  */
 export function parseNumber(flag: string, text: string | undefined, ok: (v: number) => boolean, range: string): number {
   const v = Number(text);
-  if (text == null || !DECIMAL.test(text.trim()) || !Number.isFinite(v) || !ok(v)) throw new Error(`${flag} must be ${range}, got '${text}'`);
+  if (text == null || !DECIMAL.test(text.trim()) || !Number.isFinite(v) || !ok(v))
+    throw new Error(`${flag} must be ${range}, got '${text}'`);
   return v;
 }
 
@@ -46,7 +49,8 @@ export function intList(flag: string, text: string | undefined): number[] {
     flag,
     text.split(',').map((t) => {
       const v = Number(t);
-      if (t.trim() === '' || !DECIMAL.test(t.trim()) || !Number.isInteger(v)) throw new Error(`${flag}: '${t}' is not an integer`);
+      if (t.trim() === '' || !DECIMAL.test(t.trim()) || !Number.isInteger(v))
+        throw new Error(`${flag}: '${t}' is not an integer`);
       return v;
     }),
   );
@@ -76,7 +80,8 @@ export function eachFlag(argv: string[], usage: string, handle: (flag: string, v
       if (inline != null) return inline;
       const v = argv[i + 1];
       if (v == null) throw new Error(`${flag} needs a value\n${usage}`);
-      if (v.startsWith('--')) throw new Error(`${flag} needs a value, but the next argument is the option '${v}'\n${usage}`);
+      if (v.startsWith('--'))
+        throw new Error(`${flag} needs a value, but the next argument is the option '${v}'\n${usage}`);
       i++;
       return v;
     });

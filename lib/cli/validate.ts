@@ -43,21 +43,46 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
     if (seen.includes(flag)) throw new Error(`${flag} is given twice; give it once`);
     seen.push(flag);
     switch (flag) {
-      case '--battery': a.battery = true; break;
-      case '--help': case '-h': a.help = true; break;
-      case '--fresh': a.fresh = true; break;
-      case '--shapes': a.options.shapes = positiveInt(flag, value()); break;
-      case '--shape-seed': a.options.shapeSeed = nonNegativeInt(flag, value()); break;
-      case '--seeds': a.options.problemSeeds = seedList(flag, value()); break;
-      case '--out': a.out = value(); break;
-      case '--chains': a.sampler.numChains = positiveInt(flag, value()); break;
-      case '--draws': a.sampler.numDraws = positiveInt(flag, value()); break;
-      case '--burnin': a.sampler.numBurnin = nonNegativeInt(flag, value()); break;
-      default: throw new Error(`unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --help\n${VALIDATE_USAGE}`);
+      case '--battery':
+        a.battery = true;
+        break;
+      case '--help':
+      case '-h':
+        a.help = true;
+        break;
+      case '--fresh':
+        a.fresh = true;
+        break;
+      case '--shapes':
+        a.options.shapes = positiveInt(flag, value());
+        break;
+      case '--shape-seed':
+        a.options.shapeSeed = nonNegativeInt(flag, value());
+        break;
+      case '--seeds':
+        a.options.problemSeeds = seedList(flag, value());
+        break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--chains':
+        a.sampler.numChains = positiveInt(flag, value());
+        break;
+      case '--draws':
+        a.sampler.numDraws = positiveInt(flag, value());
+        break;
+      case '--burnin':
+        a.sampler.numBurnin = nonNegativeInt(flag, value());
+        break;
+      default:
+        throw new Error(
+          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --help\n${VALIDATE_USAGE}`,
+        );
     }
   });
   const stray = seen.filter((f) => BATTERY_ONLY.includes(f));
-  if (!a.battery && !a.help && stray.length) throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
+  if (!a.battery && !a.help && stray.length)
+    throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
   return a;
 }
 
@@ -69,4 +94,3 @@ function seedList(flag: string, text: string): number[] {
   if (new Set(seeds).size !== seeds.length) throw new Error(`${flag}: a seed is listed twice in '${text}'`);
   return seeds;
 }
-

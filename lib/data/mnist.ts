@@ -70,7 +70,7 @@ function readMaybeGzipped(file: string): { bytes: Buffer; file: string } {
     try {
       bytes = zlib.gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`MNIST file ${found}: corrupt gzip data (${(e as Error).message})`);
+      throw new Error(`MNIST file ${found}: corrupt gzip data (${(e as Error).message})`, { cause: e });
     }
   }
   return { bytes, file: found };

@@ -67,7 +67,10 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   const candidates: BackendName[] = requested != null ? [requested] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of candidates) {
     if (name === 'tensorflow' && !nativeAvailable()) {
-      if (requested != null) throw new Error("backend 'tensorflow' requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0)");
+      if (requested != null)
+        throw new Error(
+          "backend 'tensorflow' requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node@4.22.0)",
+        );
       continue;
     }
     const before = { ex: process.listeners('uncaughtException'), rej: process.listeners('unhandledRejection') };
@@ -82,10 +85,15 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     if (name === 'tensorflow') registerNativeKernels();
     chosen = name;
     if (options.log ?? true) {
-      const simd = name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';
-      const threads = name === 'tensorflow' ? ` (${process.env.TF_NUM_INTRAOP_THREADS ?? 'default'} intra-op threads)` : '';
+      const simd =
+        name === 'wasm' ? ` (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, 1 thread)` : '';
+      const threads =
+        name === 'tensorflow' ? ` (${process.env.TF_NUM_INTRAOP_THREADS ?? 'default'} intra-op threads)` : '';
       // Said once, when the native engine was wanted but is missing: why, and how to get it.
-      const why = requested == null && name !== 'tensorflow' ? `; native TensorFlow is not available (${nativeError ?? 'not installed'}): run \`npm run setup:native\` for a 2–5× faster engine` : '';
+      const why =
+        requested == null && name !== 'tensorflow'
+          ? `; native TensorFlow is not available (${nativeError ?? 'not installed'}): run \`npm run setup:native\` for a 2–5× faster engine`
+          : '';
       console.error(`[llc] tfjs backend: ${name}${simd}${threads}${why}`);
     }
     return name;
@@ -98,9 +106,14 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
  * uncaught error from inside its own minified source, so Node prints ~30 kB of
  * wasm glue instead of the error. Remove them; Node's default reporting is better.
  */
-function dropListenersAddedSince(before: { ex: Function[]; rej: Function[] }): void {
-  for (const l of process.listeners('uncaughtException')) if (!before.ex.includes(l)) process.removeListener('uncaughtException', l);
-  for (const l of process.listeners('unhandledRejection')) if (!before.rej.includes(l)) process.removeListener('unhandledRejection', l);
+function dropListenersAddedSince(before: {
+  ex: NodeJS.UncaughtExceptionListener[];
+  rej: NodeJS.UnhandledRejectionListener[];
+}): void {
+  for (const l of process.listeners('uncaughtException'))
+    if (!before.ex.includes(l)) process.removeListener('uncaughtException', l);
+  for (const l of process.listeners('unhandledRejection'))
+    if (!before.rej.includes(l)) process.removeListener('unhandledRejection', l);
 }
 
 /** The active backend's name (after initBackend). */

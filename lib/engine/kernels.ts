@@ -37,7 +37,15 @@ import * as tf from '@tensorflow/tfjs-core';
 // umbrella bundle registers them (tfjs-core's own register_all_gradients is ESM-only,
 // which plain Node's require, and so tslab, cannot load).
 import '@tensorflow/tfjs';
-import { conv2dFilterGradSimd, maxPoolGradSimd, registerSimdKernels, RELU_GRAD, reluGradSimd, simdActive, withoutSimdKernels } from './simd';
+import {
+  conv2dFilterGradSimd,
+  maxPoolGradSimd,
+  registerSimdKernels,
+  RELU_GRAD,
+  reluGradSimd,
+  simdActive,
+  withoutSimdKernels,
+} from './simd';
 
 type GradFunc = tf.GradConfig['gradFunc'];
 type Pair = [number, number];
@@ -117,9 +125,14 @@ const matMulGradConfig: tf.GradConfig = {
 function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D | null {
   if (simdActive() && x.dtype === 'float32' && dy.dtype === 'float32') {
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
-    return conv2dFilterGradSimd(x, dy, { filterSize: [kh, kw], strides: [sh, sw], padTopLeft: [padInfo.top, padInfo.left] });
+    return conv2dFilterGradSimd(x, dy, {
+      filterSize: [kh, kw],
+      strides: [sh, sw],
+      padTopLeft: [padInfo.top, padInfo.left],
+    });
   }
-  if (info.filterHeight * info.filterWidth * info.inChannels < info.outChannels) return conv2dFilterGradPatches(x, dy, info);
+  if (info.filterHeight * info.filterWidth * info.inChannels < info.outChannels)
+    return conv2dFilterGradPatches(x, dy, info);
   const { top, bottom, left, right } = info.padInfo;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const [, H, W] = x.shape;
@@ -130,7 +143,19 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util
   if (gh < kh || gw < kw) return null;
   const xT = tf.transpose(x, [3, 1, 2, 0]);
   const dyT = tf.transpose(dy, [1, 2, 0, 3]);
-  let g = tf.conv2d(xT, dyT, 1, [[0, 0], [top, bottom], [left, right], [0, 0]], 'NHWC', [sh, sw]);
+  let g = tf.conv2d(
+    xT,
+    dyT,
+    1,
+    [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    'NHWC',
+    [sh, sw],
+  );
   if (gh > kh || gw > kw) g = tf.slice(g, [0, 0, 0, 0], [g.shape[0], kh, kw, g.shape[3]]);
   return tf.transpose(g, [1, 2, 0, 3]);
 }
@@ -142,13 +167,27 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util
  * from a conv with a one-hot filter (exact for finite x), and dW = (dyᵀ P)ᵀ packs
  * only P, which is smaller.
  */
-function conv2dFilterGradPatches(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D | null {
+function conv2dFilterGradPatches(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D | null {
   const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const kk = kh * kw * cin;
   const onehot = new Float32Array(kk * kk);
   for (let i = 0; i < kk; i++) onehot[i * kk + i] = 1; // [kh, kw, cin] flattened, in HWIO order
   const { top, bottom, left, right } = info.padInfo;
-  const patches = tf.conv2d(x, tf.tensor4d(onehot, [kh, kw, cin, kk]), [info.strideHeight, info.strideWidth], [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const patches = tf.conv2d(
+    x,
+    tf.tensor4d(onehot, [kh, kw, cin, kk]),
+    [info.strideHeight, info.strideWidth],
+    [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+  );
   if (patches.shape[1] !== dy.shape[1] || patches.shape[2] !== dy.shape[2]) return null; // unusual dimRoundingMode: stock
   const rows = dy.size / cout;
   const g = tf.matMul(tf.transpose(tf.reshape(dy, [rows, cout])), tf.reshape(patches, [rows, kk])); // [cout, kk]
@@ -167,7 +206,12 @@ function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_
   const pads = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];
   if (pads.some((p) => p < 0)) return null;
   const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-  return tf.conv2d(dy, flipped, 1, [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]]);
+  return tf.conv2d(dy, flipped, 1, [
+    [0, 0],
+    [pads[0], pads[1]],
+    [pads[2], pads[3]],
+    [0, 0],
+  ]);
 }
 
 const conv2dGradConfig: tf.GradConfig = {
@@ -179,7 +223,16 @@ const conv2dGradConfig: tf.GradConfig = {
     const dil = pair(dilations ?? 1);
     // NCHW and dilated convs: the stock gradient (which rejects dilations > 1 anyway).
     if (dataFormat === 'NCHW' || dil[0] !== 1 || dil[1] !== 1) return stockGrad(tf.Conv2D)(dy, saved, attrs);
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      filter.shape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const dy4 = dy as tf.Tensor4D;
     const stock = () => stockGrad(tf.Conv2D)(dy, saved, attrs);
     return {
@@ -231,7 +284,13 @@ function tiledMaxPoolGrad(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, fh: n
   const stacked = tf.reshape(tf.stack(slabs), [k, n * ho * wo, c]);
   const perWindow = tf.reshape(tf.transpose(stacked, [1, 0, 2]), [n * ho, wo, fh, fw * c]);
   let dx = tf.reshape(tf.transpose(perWindow, [0, 2, 1, 3]), [n, ho * fh, wo * fw, c]) as tf.Tensor4D;
-  if (ho * fh < H || wo * fw < W) dx = tf.pad(dx, [[0, 0], [0, H - ho * fh], [0, W - wo * fw], [0, 0]]);
+  if (ho * fh < H || wo * fw < W)
+    dx = tf.pad(dx, [
+      [0, 0],
+      [0, H - ho * fh],
+      [0, W - wo * fw],
+      [0, 0],
+    ]);
   return dx;
 }
 
@@ -243,9 +302,21 @@ function tiledMaxPoolGrad(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, fh: n
  * entries read by gather (padding reads a −∞ sentinel) and dy accumulated back
  * with scatterND. Slower than the tiled path, but correct.
  */
-function gatheredMaxPoolGrad(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+function gatheredMaxPoolGrad(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: c, outHeight: ho, outWidth: wo } = info;
-  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const { top, left } = info.padInfo;
   const size = n * H * W * c; // index of the sentinel
   const m = n * ho * wo * c;
@@ -363,7 +434,13 @@ const reluGradConfig: tf.GradConfig = {
 
 // ---------------------------------------------------------------------------
 
-const OVERRIDES: tf.GradConfig[] = [conv2dGradConfig, matMulGradConfig, maxPoolGradConfig, addGradConfig, reluGradConfig];
+const OVERRIDES: tf.GradConfig[] = [
+  conv2dGradConfig,
+  matMulGradConfig,
+  maxPoolGradConfig,
+  addGradConfig,
+  reluGradConfig,
+];
 
 /** The override configs themselves (read-only; for benchmarks that register a subset). */
 export const WASM_GRADIENT_OVERRIDES: readonly tf.GradConfig[] = OVERRIDES;

@@ -15,7 +15,11 @@ import { RELU_GRAD } from './simd';
 /** The parts of tfjs-node's backend we call (NodeJSKernelBackend; not in tfjs-core's types). */
 interface NodeBackend {
   binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: { name: string; type: number; value: number }[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeSingleOutput(
+    name: string,
+    attrs: { name: string; type: number; value: number }[],
+    inputs: tf.TensorInfo[],
+  ): tf.Tensor;
 }
 
 const reluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {

@@ -32,13 +32,64 @@ export const RELU_GRAD = 'LlcReluGrad';
 export const SGLD_UPDATE = 'LlcSgldUpdate';
 
 interface SimdExports {
-  maxPool(x: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number): void;
+  maxPool(
+    x: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+  ): void;
   biasAdd(x: number, bias: number, out: number, rows: number, c: number): void;
   reluGrad(dy: number, x: number, dx: number, size: number): void;
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
-  sgldUpdate(w: number, g: number, wStar: number, noise: number, out: number, size: number, a: number, b: number, c: number): void;
-  conv2dFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
-  maxPoolGrad(x: number, y: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number): void;
+  sgldUpdate(
+    w: number,
+    g: number,
+    wStar: number,
+    noise: number,
+    out: number,
+    size: number,
+    a: number,
+    b: number,
+    c: number,
+  ): void;
+  conv2dFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    oh: number,
+    ow: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  maxPoolGrad(
+    x: number,
+    y: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+  ): void;
 }
 
 /** Attributes of LlcConv2DFilterGrad: the filter's [kh, kw], the stride and the top/left padding. */
@@ -64,7 +115,8 @@ let exportsCache: { memory: WasmMemory; kernels: SimdExports } | null = null;
 
 function wasmMemory(backend: BackendWasm): WasmMemory {
   const memory = (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('simd: the tfjs wasm module does not export its memory (tfjs-backend-wasm changed?)');
+  if (!(memory instanceof WebAssembly.Memory))
+    throw new Error('simd: the tfjs wasm module does not export its memory (tfjs-backend-wasm changed?)');
   return memory;
 }
 
@@ -87,11 +139,32 @@ function offset(backend: BackendWasm, t: tf.TensorInfo): number {
 function conv2dFilterGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as BackendWasm;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { filterSize: [kh, kw], strides: [sh, sw], padTopLeft: [top, left] } = attrs as unknown as Conv2DFilterGradAttrs;
+  const {
+    filterSize: [kh, kw],
+    strides: [sh, sw],
+    padTopLeft: [top, left],
+  } = attrs as unknown as Conv2DFilterGradAttrs;
   const [n, h, w, cin] = x.shape;
   const [, oh, ow, cout] = dy.shape;
   const out = b.makeOutput([kh, kw, cin, cout], 'float32');
-  kernelsFor(b).conv2dFilterGrad(offset(b, x), offset(b, dy), offset(b, out), n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left);
+  kernelsFor(b).conv2dFilterGrad(
+    offset(b, x),
+    offset(b, dy),
+    offset(b, out),
+    n,
+    h,
+    w,
+    cin,
+    oh,
+    ow,
+    cout,
+    kh,
+    kw,
+    sh,
+    sw,
+    top,
+    left,
+  );
   return out;
 }
 
@@ -126,7 +199,17 @@ function sgldUpdateKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
   const { w, grad, wStar, noise } = inputs;
   const { a, b, c } = attrs as unknown as SgldCoefficients;
   const out = bk.makeOutput(w.shape, 'float32');
-  kernelsFor(bk).sgldUpdate(offset(bk, w), offset(bk, grad), offset(bk, wStar), offset(bk, noise), offset(bk, out), tf.util.sizeFromShape(w.shape), a, b, c);
+  kernelsFor(bk).sgldUpdate(
+    offset(bk, w),
+    offset(bk, grad),
+    offset(bk, wStar),
+    offset(bk, noise),
+    offset(bk, out),
+    tf.util.sizeFromShape(w.shape),
+    a,
+    b,
+    c,
+  );
   return out;
 }
 
@@ -157,7 +240,14 @@ function castReplacement(args: KernelArgs): tf.TensorInfo | null {
 function maxPoolReplacement({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x } = inputs;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const tiled = pad === 'valid' && info.filterHeight === info.strideHeight && info.filterWidth === info.strideWidth;
   if (!tiled || x.dtype !== 'float32') return null;
   const b = backend as BackendWasm;
@@ -171,7 +261,13 @@ function maxPoolReplacement({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
 function isBiasOf(x: tf.TensorInfo, bias: tf.TensorInfo): boolean {
   const c = x.shape[x.shape.length - 1];
   const size = tf.util.sizeFromShape(bias.shape);
-  return bias.shape.length >= 1 && bias.shape.length <= x.shape.length && size === c && bias.shape[bias.shape.length - 1] === c && tf.util.sizeFromShape(x.shape) > c;
+  return (
+    bias.shape.length >= 1 &&
+    bias.shape.length <= x.shape.length &&
+    size === c &&
+    bias.shape[bias.shape.length - 1] === c &&
+    tf.util.sizeFromShape(x.shape) > c
+  );
 }
 
 function addReplacement({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
@@ -198,12 +294,25 @@ function transposeReplacement({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   const kept = x.shape.map((_, axis) => axis).filter((axis) => x.shape[axis] !== 1);
   const reduced = perm.filter((axis) => x.shape[axis] !== 1).map((axis) => kept.indexOf(axis));
   const r = reduced.length;
-  const swapsLastTwo = r >= 2 && reduced[r - 1] === r - 2 && reduced[r - 2] === r - 1 && reduced.slice(0, r - 2).every((axis, i) => axis === i);
+  const swapsLastTwo =
+    r >= 2 &&
+    reduced[r - 1] === r - 2 &&
+    reduced[r - 2] === r - 1 &&
+    reduced.slice(0, r - 2).every((axis, i) => axis === i);
   if (!swapsLastTwo) return null;
   const dims = kept.map((axis) => x.shape[axis]);
   const b = backend as BackendWasm;
-  const out = b.makeOutput(perm.map((axis) => x.shape[axis]), x.dtype);
-  kernelsFor(b).transpose2d(offset(b, x), offset(b, out), tf.util.sizeFromShape(dims.slice(0, r - 2)), dims[r - 2], dims[r - 1]);
+  const out = b.makeOutput(
+    perm.map((axis) => x.shape[axis]),
+    x.dtype,
+  );
+  kernelsFor(b).transpose2d(
+    offset(b, x),
+    offset(b, out),
+    tf.util.sizeFromShape(dims.slice(0, r - 2)),
+    dims[r - 2],
+    dims[r - 1],
+  );
   return out;
 }
 
@@ -231,7 +340,8 @@ function replace(kernelName: string, fast: (args: KernelArgs) => tf.TensorInfo |
   if (stock == null) throw new Error(`simd: no stock wasm kernel '${kernelName}' to wrap`);
   stockKernels.set(kernelName, stock);
   tf.unregisterKernel(kernelName, 'wasm');
-  const kernelFunc = ((args: KernelArgs) => fast(args) ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0])) as tf.KernelFunc;
+  const kernelFunc = ((args: KernelArgs) =>
+    fast(args) ?? stock.kernelFunc(args as Parameters<tf.KernelFunc>[0])) as tf.KernelFunc;
   tf.registerKernel({ ...stock, kernelFunc });
 }
 
@@ -249,7 +359,8 @@ export function registerSimdKernels(): boolean {
     console.error(`[llc] simd kernels unavailable, using tf ops instead: ${(e as Error).message}`);
     return false;
   }
-  for (const [kernelName, kernelFunc] of OWN_KERNELS) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+  for (const [kernelName, kernelFunc] of OWN_KERNELS)
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   for (const [name, fast] of REPLACEMENTS) replace(name, fast);
   return true;
 }
@@ -291,8 +402,15 @@ export function conv2dFilterGradSimd(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Con
 }
 
 /** dL/dx of a max pool with filter = stride = filterSize and 'valid' padding (float32). */
-export function maxPoolGradSimd(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, filterSize: [number, number]): tf.Tensor4D {
-  return tf.engine().runKernel(MAX_POOL_GRAD, { x, y, dy }, { filterSize } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+export function maxPoolGradSimd(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  filterSize: [number, number],
+): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel(MAX_POOL_GRAD, { x, y, dy }, { filterSize } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /** dL/dx of relu(x) (float32). */
@@ -301,6 +419,14 @@ export function reluGradSimd(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 }
 
 /** w + ((grad·a + (w − w*)·b) + noise·c) in one pass (float32; lib/estimator/sgld.ts). */
-export function sgldUpdateSimd(w: tf.Tensor, grad: tf.Tensor, wStar: tf.Tensor, noise: tf.Tensor, coefficients: SgldCoefficients): tf.Tensor {
-  return tf.engine().runKernel(SGLD_UPDATE, { w, grad, wStar, noise }, coefficients as unknown as tf.NamedAttrMap) as tf.Tensor;
+export function sgldUpdateSimd(
+  w: tf.Tensor,
+  grad: tf.Tensor,
+  wStar: tf.Tensor,
+  noise: tf.Tensor,
+  coefficients: SgldCoefficients,
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel(SGLD_UPDATE, { w, grad, wStar, noise }, coefficients as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

@@ -12,7 +12,16 @@
 // stats.ts imports mean/variance from here: the cycle is safe, both sides only call functions at run time.
 import { chiSquareUpperTail, mean, median, normalQuantile, variance } from '../math/stats';
 
-export type FlagCode = 'diverged' | 'negative' | 'exceedsHalfDim' | 'unsettled' | 'drifting' | 'spike' | 'chainsDisagree' | 'lowEss' | 'lowAcceptance';
+export type FlagCode =
+  | 'diverged'
+  | 'negative'
+  | 'exceedsHalfDim'
+  | 'unsettled'
+  | 'drifting'
+  | 'spike'
+  | 'chainsDisagree'
+  | 'lowEss'
+  | 'lowAcceptance';
 
 export interface Flag {
   code: FlagCode;
@@ -115,7 +124,10 @@ export const DIAGNOSTIC_DEFAULTS: Required<DiagnosticThresholds> = {
 };
 
 /** The largest single draw's share of Σ (L_i − L*) and where it is (NaN when the sum is ≤ 0). */
-export function maxDrawShare(trace: ArrayLike<number>, initLoss: number): { share: number; index: number; excursion: boolean } {
+export function maxDrawShare(
+  trace: ArrayLike<number>,
+  initLoss: number,
+): { share: number; index: number; excursion: boolean } {
   let sum = 0;
   let max = -Infinity;
   let index = -1;
@@ -128,7 +140,10 @@ export function maxDrawShare(trace: ArrayLike<number>, initLoss: number): { shar
   // grows geometrically over several steps); one unlucky minibatch does not (at k = 2 and full n
   // a draw of +200 next to draws of −3 is the ordinary heavy tail of nβ(L_m − L*)).
   // A draw a hundred times the chain's 99th percentile is no minibatch either, even alone.
-  const neighbour = Math.max(index > 0 ? trace[index - 1] - initLoss : -Infinity, index + 1 < trace.length ? trace[index + 1] - initLoss : -Infinity);
+  const neighbour = Math.max(
+    index > 0 ? trace[index - 1] - initLoss : -Infinity,
+    index + 1 < trace.length ? trace[index + 1] - initLoss : -Infinity,
+  );
   const sorted = Array.from(trace, (v) => Math.abs(v - initLoss)).sort((a, b) => a - b);
   const p99 = sorted[Math.floor(0.99 * (sorted.length - 1))];
   return { share: sum > 0 ? max / sum : NaN, index, excursion: neighbour > 0.1 * max || max > 100 * p99 };
@@ -141,7 +156,9 @@ export function maxDrawShare(trace: ArrayLike<number>, initLoss: number): { shar
 export function batchMeansSE(xs: ArrayLike<number>, numBatches = 10): number {
   const size = Math.floor(xs.length / numBatches);
   if (size < 1) return Math.sqrt(variance(xs) / xs.length);
-  const means = Array.from({ length: numBatches }, (_, b) => mean(Array.prototype.slice.call(xs, b * size, (b + 1) * size)));
+  const means = Array.from({ length: numBatches }, (_, b) =>
+    mean(Array.prototype.slice.call(xs, b * size, (b + 1) * size)),
+  );
   return Math.sqrt(variance(means) / numBatches);
 }
 
@@ -179,14 +196,17 @@ export function splitChains(chains: ArrayLike<number>[]): number[][] {
   const n = Math.min(...chains.map((c) => c.length));
   const half = Math.floor(n / 2);
   if (!chains.length || half < 2) return [];
-  return chains.flatMap((c) => [Array.prototype.slice.call(c, 0, half) as number[], Array.prototype.slice.call(c, n - half, n) as number[]]);
+  return chains.flatMap((c) => [
+    Array.prototype.slice.call(c, 0, half) as number[],
+    Array.prototype.slice.call(c, n - half, n) as number[],
+  ]);
 }
 
 /** 1-based ranks of the pooled values, ties sharing their average rank. */
 function pooledRanks(values: number[]): Float64Array {
   const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Float64Array(values.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && values[order[j + 1]] === values[order[i]]) j++;
     for (let k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2 + 1;
@@ -349,10 +369,12 @@ export function essTail(chains: ArrayLike<number>[]): number {
   const split = splitChains(chains);
   if (!split.length) return NaN;
   const sorted = split.flat().sort((a, b) => a - b);
-  return Math.min(...[0.05, 0.95].map((p) => {
-    const q = sortedQuantile(sorted, p);
-    return effectiveSampleSize(split.map((c) => c.map((v) => (v <= q ? 1 : 0))));
-  }));
+  return Math.min(
+    ...[0.05, 0.95].map((p) => {
+      const q = sortedQuantile(sorted, p);
+      return effectiveSampleSize(split.map((c) => c.map((v) => (v <= q ? 1 : 0))));
+    }),
+  );
 }
 
 /**
@@ -374,9 +396,11 @@ export function mcseMean(xs: ArrayLike<number>): number {
  * per-draw noise keeps R̂ ≈ 1 (four chains at 4.9–7.0 with se 0.24: Q ≈ 42, p ≈ 3e-9).
  */
 export function chainAgreement(estimates: number[], standardErrors: number[]): { q: number; df: number; p: number } {
-  if (estimates.length !== standardErrors.length) throw new Error(`chainAgreement: ${estimates.length} estimates but ${standardErrors.length} standard errors`);
+  if (estimates.length !== standardErrors.length)
+    throw new Error(`chainAgreement: ${estimates.length} estimates but ${standardErrors.length} standard errors`);
   const bad = standardErrors.findIndex((se) => !(se >= 0));
-  if (bad >= 0) throw new Error(`chainAgreement: standard error of chain ${bad} must be ≥ 0, got ${standardErrors[bad]}`);
+  if (bad >= 0)
+    throw new Error(`chainAgreement: standard error of chain ${bad} must be ≥ 0, got ${standardErrors[bad]}`);
   const df = estimates.length - 1;
   if (df < 1) return { q: NaN, df, p: NaN };
   // A zero standard error (a constant trace) makes any difference infinitely significant.
@@ -396,7 +420,8 @@ export function chainAgreement(estimates: number[], standardErrors: number[]): {
  */
 export function mcseOfMean(estimates: number[], standardErrors: number[]): number {
   const C = estimates.length;
-  if (C !== standardErrors.length) throw new Error(`mcseOfMean: ${C} estimates but ${standardErrors.length} standard errors`);
+  if (C !== standardErrors.length)
+    throw new Error(`mcseOfMean: ${C} estimates but ${standardErrors.length} standard errors`);
   if (C === 0) return NaN;
   const within = Math.sqrt(standardErrors.reduce((a, se) => a + se * se, 0)) / C;
   return C === 1 ? within : Math.max(Math.sqrt(variance(estimates) / C), within);
@@ -457,18 +482,30 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
   input.lossTraces.forEach((trace, chain) => {
     const llc = input.llcPerChain[chain];
     let firstBad = -1;
-    for (let i = 0; i < trace.length; i++) if (!Number.isFinite(trace[i])) { firstBad = i; break; }
+    for (let i = 0; i < trace.length; i++)
+      if (!Number.isFinite(trace[i])) {
+        firstBad = i;
+        break;
+      }
     if (firstBad >= 0 || !Number.isFinite(llc)) {
       failedChains.push(chain);
       zs.push(NaN);
       drifts.push(NaN);
       llcSe.push(NaN);
-      flags.push({ code: 'diverged', chain, message: `chain ${chain} diverged: loss is ${firstBad >= 0 ? trace[firstBad] : llc} at draw ${Math.max(firstBad, 0)}; it is excluded from the mean. Use a smaller epsilon or a larger gamma.` });
+      flags.push({
+        code: 'diverged',
+        chain,
+        message: `chain ${chain} diverged: loss is ${firstBad >= 0 ? trace[firstBad] : llc} at draw ${Math.max(firstBad, 0)}; it is excluded from the mean. Use a smaller epsilon or a larger gamma.`,
+      });
       return;
     }
     llcSe.push(input.nbeta * mcseMean(trace));
     if (llc < 0) {
-      flags.push({ code: 'negative', chain, message: `chain ${chain}: λ̂ = ${llc.toFixed(2)} < 0, the chain found losses below L_n(w*): w* is not a local minimum at this resolution (train longer) or epsilon is too large / gamma too small for its convergence.` });
+      flags.push({
+        code: 'negative',
+        chain,
+        message: `chain ${chain}: λ̂ = ${llc.toFixed(2)} < 0, the chain found losses below L_n(w*): w* is not a local minimum at this resolution (train longer) or epsilon is too large / gamma too small for its convergence.`,
+      });
     }
     // Significantly above d/2 (by 3 standard errors of the chain's own estimate), so that
     // a regular model, whose λ̂ hovers around d/2, is not flagged for sampling noise; or
@@ -476,49 +513,81 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
     // chains show, inflates the standard error as much as λ̂ and hides from the first test).
     const se = input.nbeta * batchMeansSE(trace);
     if (llc - 3 * se > halfDim || llc > 2 * halfDim) {
-      flags.push({ code: 'exceedsHalfDim', chain, message: `chain ${chain}: λ̂ = ${llc.toFixed(1)} ± ${se.toFixed(1)} exceeds d/2 = ${halfDim} (impossible for a true LLC): the chain is escaping the basin or epsilon is too large; use a smaller epsilon or a larger gamma.` });
+      flags.push({
+        code: 'exceedsHalfDim',
+        chain,
+        message: `chain ${chain}: λ̂ = ${llc.toFixed(1)} ± ${se.toFixed(1)} exceeds d/2 = ${halfDim} (impossible for a true LLC): the chain is escaping the basin or epsilon is too large; use a smaller epsilon or a larger gamma.`,
+      });
     }
     if (input.initLoss != null && trace.length >= 100) {
       const { share, index, excursion } = maxDrawShare(trace, input.initLoss);
       if (share > t.spikeShare && excursion) {
-        flags.push({ code: 'spike', chain, message: `chain ${chain}: one draw (${index}, nβ·(L_m − L_n(w*)) = ${(input.nbeta * (trace[index] - input.initLoss)).toFixed(0)}) carries ${(100 * share).toFixed(0)} % of λ̂: the chain made an excursion out of the basin and λ̂ is set by it. Use a smaller epsilon or a larger gamma.` });
+        flags.push({
+          code: 'spike',
+          chain,
+          message: `chain ${chain}: one draw (${index}, nβ·(L_m − L_n(w*)) = ${(input.nbeta * (trace[index] - input.initLoss)).toFixed(0)}) carries ${(100 * share).toFixed(0)} % of λ̂: the chain made an excursion out of the basin and λ̂ is set by it. Use a smaller epsilon or a larger gamma.`,
+        });
       }
     }
     const z = settleZ(trace);
     zs.push(z);
     if (Math.abs(z) > t.settleZ) {
-      flags.push({ code: 'unsettled', chain, message: `chain ${chain}: the loss trace has not settled (2nd-half mean differs from 1st-half by z = ${z.toFixed(1)}): add burn-in (numBurnin) or draws, or use a larger epsilon to equilibrate faster.` });
+      flags.push({
+        code: 'unsettled',
+        chain,
+        message: `chain ${chain}: the loss trace has not settled (2nd-half mean differs from 1st-half by z = ${z.toFixed(1)}): add burn-in (numBurnin) or draws, or use a larger epsilon to equilibrate faster.`,
+      });
     }
     const dz = driftZ(trace);
     drifts.push(dz);
     if (Math.abs(dz) > t.driftZ) {
-      flags.push({ code: 'drifting', chain, message: `chain ${chain}: the loss trace still drifts (slope over the draws z = ${dz.toFixed(1)}, autocorrelation-corrected): add burn-in (numBurnin) or draws, or use a larger epsilon to equilibrate faster.` });
+      flags.push({
+        code: 'drifting',
+        chain,
+        message: `chain ${chain}: the loss trace still drifts (slope over the draws z = ${dz.toFixed(1)}, autocorrelation-corrected): add burn-in (numBurnin) or draws, or use a larger epsilon to equilibrate faster.`,
+      });
     }
   });
   // A finite blow-up fails a chain like a non-finite one: its λ̂ is set by an excursion out
   // of the basin (λ̂ beyond d/2, or one draw carrying a large share of it), not by the basin.
-  for (const f of flags) if ((f.code === 'exceedsHalfDim' || f.code === 'spike') && f.chain != null && !failedChains.includes(f.chain)) failedChains.push(f.chain);
+  for (const f of flags)
+    if ((f.code === 'exceedsHalfDim' || f.code === 'spike') && f.chain != null && !failedChains.includes(f.chain))
+      failedChains.push(f.chain);
   failedChains.sort((a, b) => a - b);
   const ok = input.lossTraces.map((_, c) => c).filter((c) => !failedChains.includes(c));
   const usable = ok.map((c) => input.lossTraces[c]);
   const r = rhat(usable);
   const split = usable.length ? splitRhat(usable) : { rhat: NaN, bulk: NaN, tail: NaN };
-  const agreement = chainAgreement(ok.map((c) => input.llcPerChain[c]), ok.map((c) => llcSe[c]));
+  const agreement = chainAgreement(
+    ok.map((c) => input.llcPerChain[c]),
+    ok.map((c) => llcSe[c]),
+  );
   const reasons = [
     split.rhat > t.rhatRank && `rank-normalised split-R̂ = ${split.rhat.toFixed(3)} > ${t.rhatRank}`,
-    agreement.p < t.chainAgreementP && `λ̂ per chain ${ok.map((c) => input.llcPerChain[c].toFixed(2)).join(', ')} differ by more than their standard errors ${ok.map((c) => llcSe[c].toFixed(2)).join(', ')} allow (χ² = ${agreement.q.toFixed(1)}, ${agreement.df} df, p = ${agreement.p.toPrecision(2)} < ${t.chainAgreementP})`,
+    agreement.p < t.chainAgreementP &&
+      `λ̂ per chain ${ok.map((c) => input.llcPerChain[c].toFixed(2)).join(', ')} differ by more than their standard errors ${ok.map((c) => llcSe[c].toFixed(2)).join(', ')} allow (χ² = ${agreement.q.toFixed(1)}, ${agreement.df} df, p = ${agreement.p.toPrecision(2)} < ${t.chainAgreementP})`,
     r > t.rhat && `classic R̂ = ${r.toFixed(2)} > ${t.rhat}`,
   ].filter((x): x is string => typeof x === 'string');
   if (reasons.length) {
-    flags.push({ code: 'chainsDisagree', message: `chains (or halves of chains) disagree: ${reasons.join('; ')}. Add burn-in and draws, or lower epsilon; the mean over chains is not trustworthy.` });
+    flags.push({
+      code: 'chainsDisagree',
+      message: `chains (or halves of chains) disagree: ${reasons.join('; ')}. Add burn-in and draws, or lower epsilon; the mean over chains is not trustworthy.`,
+    });
   }
   const bulk = usable.length ? essBulk(usable) : NaN;
   if (bulk < t.essPerChain * usable.length) {
-    flags.push({ code: 'lowEss', message: `too few effective draws: bulk ESS = ${bulk.toFixed(0)} < ${t.essPerChain} per chain × ${usable.length}, so R̂ and the standard error are themselves unreliable: add draws (numDraws) or use a larger epsilon so that the chain decorrelates faster.` });
+    flags.push({
+      code: 'lowEss',
+      message: `too few effective draws: bulk ESS = ${bulk.toFixed(0)} < ${t.essPerChain} per chain × ${usable.length}, so R̂ and the standard error are themselves unreliable: add draws (numDraws) or use a larger epsilon so that the chain decorrelates faster.`,
+    });
   }
   input.acceptance?.forEach((a, chain) => {
     if (Number.isFinite(a) && a < t.acceptance) {
-      flags.push({ code: 'lowAcceptance', chain, message: `chain ${chain}: MALA acceptance ${a.toFixed(2)} < ${t.acceptance} (healthy ≈ 0.9): epsilon may be too large. With U taken on each step's own minibatch (as devinterp does), minibatch noise also lowers it when nβ is large (≈ 0.5–0.8 at n = 12,665 even as ε → 0), so compare it across step sizes.` });
+      flags.push({
+        code: 'lowAcceptance',
+        chain,
+        message: `chain ${chain}: MALA acceptance ${a.toFixed(2)} < ${t.acceptance} (healthy ≈ 0.9): epsilon may be too large. With U taken on each step's own minibatch (as devinterp does), minibatch noise also lowers it when nβ is large (≈ 0.5–0.8 at n = 12,665 even as ε → 0), so compare it across step sizes.`,
+      });
     }
   });
   return {
@@ -534,7 +603,10 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
     essBulk: bulk,
     essTail: usable.length ? essTail(usable) : NaN,
     llcSe,
-    mcse: mcseOfMean(ok.map((c) => input.llcPerChain[c]), ok.map((c) => llcSe[c])),
+    mcse: mcseOfMean(
+      ok.map((c) => input.llcPerChain[c]),
+      ok.map((c) => llcSe[c]),
+    ),
     chainAgreementP: agreement.p,
   };
 }

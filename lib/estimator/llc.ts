@@ -18,7 +18,15 @@ import { mean } from '../math/stats';
 import { LossFn } from '../models/models';
 import { deriveSeed, fillNormal, makeRng, Rng } from '../math/rng';
 import { flatLoss, flatten, segmentSizes, unflatten } from '../models/params';
-import { acceptanceFromLogRatio, malaInnerProducts, malaLogRatio, sgldDrift, sgldPotential, SgldStepSettings, sgldUpdate } from './sgld';
+import {
+  acceptanceFromLogRatio,
+  malaInnerProducts,
+  malaLogRatio,
+  sgldDrift,
+  sgldPotential,
+  SgldStepSettings,
+  sgldUpdate,
+} from './sgld';
 
 export interface LlcOptions {
   /** SGLD step size ε (default 2e-4, the write-up's). */
@@ -113,7 +121,10 @@ export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings 
   const { onStep: _s, thresholds: _t, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(given).filter((k) => !(k in LLC_DEFAULTS));
-  if (unknown.length) throw new Error(`llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`,
+    );
   const s = { ...LLC_DEFAULTS, ...given };
   const positive = (name: string, v: number, integer = false) => {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
@@ -126,7 +137,8 @@ export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings 
   positive('numDraws', s.numDraws, true);
   positive('stepsBetweenDraws', s.stepsBetweenDraws, true);
   positive('batchSize', s.batchSize, true);
-  if (!Number.isInteger(s.numBurnin) || s.numBurnin < 0) throw new Error(`llc: numBurnin must be an integer ≥ 0, got ${s.numBurnin}`);
+  if (!Number.isInteger(s.numBurnin) || s.numBurnin < 0)
+    throw new Error(`llc: numBurnin must be an integer ≥ 0, got ${s.numBurnin}`);
   if (s.nbeta !== 'auto') positive('nbeta', s.nbeta as number);
   const nbeta = s.nbeta === 'auto' ? defaultNbeta(n) : (s.nbeta as number);
   return { ...s, nbeta } as LlcSettings;
@@ -192,16 +204,28 @@ export interface SgldStepResult {
  * then the update of sgld.ts, all in one tidy. Returns the new weights and the
  * minibatch loss at w (kept on the backend). Does not dispose w.
  */
-export function sgldStep(lossFn: LossFn, w: tf.Tensor[], wStar: tf.Tensor[], data: DeviceSplit, rng: Rng, s: SgldStepOptions): SgldStepResult {
+export function sgldStep(
+  lossFn: LossFn,
+  w: tf.Tensor[],
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  rng: Rng,
+  s: SgldStepOptions,
+): SgldStepResult {
   const idx = batchIndices(data.n, s.batchSize, rng);
-  const noise = normals(w.map((t) => t.shape), rng, w.length === 1 ? s.noiseSegments : undefined);
+  const noise = normals(
+    w.map((t) => t.shape),
+    rng,
+    w.length === 1 ? s.noiseSegments : undefined,
+  );
   try {
     return tf.tidy(() => {
       const { x, y } = gatherBatch(data, idx);
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
       const loss = value as tf.Scalar;
       if (!s.withDrift) return { next: sgldUpdate(w, grads, wStar, noise, s), loss };
-      if (w.length !== 1) throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
+      if (w.length !== 1)
+        throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
       const drift = sgldDrift(w[0], grads[0], wStar[0], s);
       const sqDistance = tf.sum(tf.square(tf.sub(w[0], wStar[0]))) as tf.Scalar;
       return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance };
@@ -277,7 +301,10 @@ export function sgldChain(
         losses[t] = v[i * width];
         if (!acceptance) continue;
         const potential = sgldPotential(v[i * width], v[i * width + 1], s);
-        if (t > 0) accepted[t] = acceptanceFromLogRatio(malaLogRatio(v[i * width + 2], v[i * width + 3], potentialPrev, potential, s.epsilon));
+        if (t > 0)
+          accepted[t] = acceptanceFromLogRatio(
+            malaLogRatio(v[i * width + 2], v[i * width + 3], potentialPrev, potential, s.epsilon),
+          );
         potentialPrev = potential;
       }
       flushed += pending.length;
@@ -292,7 +319,14 @@ export function sgldChain(
       if (acceptance) {
         const cur = { w: theta[0], drift: drift! };
         const p = prev;
-        pending.push(tf.tidy(() => tf.concat([tf.stack([loss, sqDistance!]), p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2])])));
+        pending.push(
+          tf.tidy(() =>
+            tf.concat([
+              tf.stack([loss, sqDistance!]),
+              p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2]),
+            ]),
+          ),
+        );
         tf.dispose([loss, sqDistance!]);
         if (p) tf.dispose([p.w, p.drift]);
         prev = cur; // θ_t stays alive for the next move's ratio
@@ -314,7 +348,76 @@ export function sgldChain(
   };
 }
 
-/** Run one chain of an estimate: every step's loss and, unless `acceptance` is false, every move's MALA acceptance. */
+/**
+ * One chain of an estimate, taken a piece at a time: runChain takes it whole, the browser page
+ * in pieces (drawing between them), so both take exactly the same steps. Seeded per chain as
+ * every estimate seeds it; a chain whose loss is no longer finite (checked every
+ * READBACK_BLOCK steps) stays so (NaN weights) and is stopped, the rest of its trace NaN.
+ */
+export interface ChainRun {
+  readonly totalSteps: number;
+  /** Steps taken so far (burn-in included). */
+  readonly step: number;
+  /** The loss stopped being finite: no more steps will be taken. */
+  readonly stopped: boolean;
+  /** Every step taken, or the chain stopped. */
+  readonly done: boolean;
+  /** Take up to `steps` more steps; `onStep` after each, and once for every step an early stop skips. */
+  advance(steps: number, onStep?: () => void): void;
+  /** Every step's loss and MALA acceptance so far (over all totalSteps: NaN where not taken). */
+  trace(): ChainTrace;
+  dispose(): void;
+}
+
+/** Start chain number `chain` of an estimate with settings `s` (see ChainRun). */
+export function startChain(
+  lossFn: LossFn,
+  wStar: tf.Tensor[],
+  data: DeviceSplit,
+  s: LlcSettings,
+  chain: number,
+  acceptance = true,
+): ChainRun {
+  const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
+  const c = sgldChain(lossFn, wStar, data, s, makeRng(deriveSeed(s.seed, 'sgld-chain', chain)), {
+    acceptance,
+    capacity: totalSteps,
+  });
+  let step = 0;
+  let stoppedTrace: ChainTrace | null = null;
+  return {
+    totalSteps,
+    get step() {
+      return step;
+    },
+    get stopped() {
+      return stoppedTrace != null;
+    },
+    get done() {
+      return stoppedTrace != null || step >= totalSteps;
+    },
+    advance(steps, onStep = () => {}) {
+      const end = Math.min(totalSteps, step + steps);
+      while (step < end && stoppedTrace == null) {
+        c.step();
+        step++;
+        onStep();
+        if (step % READBACK_BLOCK === 0 && !Number.isFinite(c.flush().losses[step - 1])) {
+          for (let rest = step; rest < totalSteps; rest++) onStep();
+          stoppedTrace = nanPadded(c.flush(), totalSteps);
+        }
+      }
+    },
+    trace() {
+      if (stoppedTrace) return stoppedTrace;
+      const t = c.flush();
+      return { losses: t.losses.slice(), acceptance: t.acceptance.slice() };
+    },
+    dispose: () => c.dispose(),
+  };
+}
+
+/** Run one chain of an estimate whole: every step's loss and, unless `acceptance` is false, every move's MALA acceptance. */
 export function runChain(
   lossFn: LossFn,
   wStar: tf.Tensor[],
@@ -324,22 +427,12 @@ export function runChain(
   tick: () => void = () => {},
   acceptance = true,
 ): ChainTrace {
-  const totalSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
-  const c = sgldChain(lossFn, wStar, data, s, makeRng(deriveSeed(s.seed, 'sgld-chain', chain)), { acceptance, capacity: totalSteps });
+  const run = startChain(lossFn, wStar, data, s, chain, acceptance);
   try {
-    for (let step = 0; step < totalSteps; step++) {
-      c.step();
-      tick();
-      // A chain whose loss is no longer finite stays so (NaN weights): stop it early.
-      if ((step + 1) % READBACK_BLOCK === 0 && !Number.isFinite(c.flush().losses[step])) {
-        for (let rest = step + 1; rest < totalSteps; rest++) tick();
-        return nanPadded(c.flush(), totalSteps);
-      }
-    }
-    const trace = c.flush();
-    return { losses: trace.losses.slice(), acceptance: trace.acceptance.slice() };
+    run.advance(run.totalSteps, tick);
+    return run.trace();
   } finally {
-    c.dispose();
+    run.dispose();
   }
 }
 
@@ -370,7 +463,10 @@ function meanAcceptance(trace: number[]): number {
 export function chainStatistics(llcPerChain: number[], failedChains: number[]): { llcMean: number; llcStd: number } {
   const ok = llcPerChain.filter((_, c) => !failedChains.includes(c));
   const llcMean = ok.length ? mean(ok) : NaN;
-  return { llcMean, llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN };
+  return {
+    llcMean,
+    llcStd: ok.length > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - llcMean) ** 2, 0) / (ok.length - 1)) : NaN,
+  };
 }
 
 /**
@@ -379,7 +475,13 @@ export function chainStatistics(llcPerChain: number[], failedChains: number[]): 
  */
 export function llcFromChains(
   traces: ChainTrace[],
-  ctx: { initLoss: number; numParams: number; settings: LlcSettings; thresholds?: DiagnosticThresholds; startedAt: number },
+  ctx: {
+    initLoss: number;
+    numParams: number;
+    settings: LlcSettings;
+    thresholds?: DiagnosticThresholds;
+    startedAt: number;
+  },
 ): LlcResult {
   const s = ctx.settings;
   const kept = keptIndices(s);
@@ -387,7 +489,17 @@ export function llcFromChains(
   const acceptanceTraces = traces.map((t) => kept.map((i) => t.acceptance[i]));
   const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
   const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, ctx.initLoss, s.nbeta));
-  const diagnostics = diagnose({ llcPerChain, lossTraces, numParams: ctx.numParams, nbeta: s.nbeta, initLoss: ctx.initLoss, acceptance: acceptancePerChain }, ctx.thresholds);
+  const diagnostics = diagnose(
+    {
+      llcPerChain,
+      lossTraces,
+      numParams: ctx.numParams,
+      nbeta: s.nbeta,
+      initLoss: ctx.initLoss,
+      acceptance: acceptancePerChain,
+    },
+    ctx.thresholds,
+  );
   const { llcMean, llcStd } = chainStatistics(llcPerChain, diagnostics.failedChains);
   return {
     llcMean,
@@ -410,7 +522,12 @@ export function llcFromChains(
  * Estimate λ̂ at w* with SGLD. `lossFn` is the mean loss of a batch; `data` is the
  * full training set on the backend (n examples); `weights` is w*.
  */
-export function estimateLlc(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, options: LlcOptions = {}): LlcResult {
+export function estimateLlc(
+  lossFn: LossFn,
+  weights: tf.Tensor[],
+  data: DeviceSplit,
+  options: LlcOptions = {},
+): LlcResult {
   const s = resolveLlcSettings(options, data.n);
   const start = Date.now();
   const numParams = weights.reduce((a, t) => a + t.size, 0);

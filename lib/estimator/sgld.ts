@@ -24,8 +24,16 @@ export interface SgldStepSettings {
  * potential the chain samples exp(−U) from: the tf-op path of sgldUpdate, computed once and
  * passed to it when the MALA acceptance also needs it. Call inside tf.tidy.
  */
-export function sgldDrift(w: tf.Tensor, grad: tf.Tensor, wStar: tf.Tensor, { epsilon, gamma, nbeta }: SgldStepSettings): tf.Tensor {
-  return tf.add(tf.mul(grad, tf.scalar(-(epsilon / 2) * nbeta)), tf.mul(tf.sub(w, wStar), tf.scalar(-(epsilon / 2) * gamma)));
+export function sgldDrift(
+  w: tf.Tensor,
+  grad: tf.Tensor,
+  wStar: tf.Tensor,
+  { epsilon, gamma, nbeta }: SgldStepSettings,
+): tf.Tensor {
+  return tf.add(
+    tf.mul(grad, tf.scalar(-(epsilon / 2) * nbeta)),
+    tf.mul(tf.sub(w, wStar), tf.scalar(-(epsilon / 2) * gamma)),
+  );
 }
 
 /**
@@ -33,7 +41,12 @@ export function sgldDrift(w: tf.Tensor, grad: tf.Tensor, wStar: tf.Tensor, { eps
  * [b·c, ‖c‖²] with b = cur − prev − drift(prev) (the injected noise √ε·η) and
  * c = drift(prev) + drift(cur). Call inside tf.tidy.
  */
-export function malaInnerProducts(prevW: tf.Tensor, prevDrift: tf.Tensor, curW: tf.Tensor, curDrift: tf.Tensor): tf.Tensor1D {
+export function malaInnerProducts(
+  prevW: tf.Tensor,
+  prevDrift: tf.Tensor,
+  curW: tf.Tensor,
+  curDrift: tf.Tensor,
+): tf.Tensor1D {
   const b = tf.sub(tf.sub(curW, prevW), prevDrift);
   const c = tf.add(prevDrift, curDrift);
   return tf.stack([tf.sum(tf.mul(b, c)), tf.sum(tf.square(c))]) as tf.Tensor1D;
@@ -51,12 +64,22 @@ export function malaInnerProducts(prevW: tf.Tensor, prevDrift: tf.Tensor, curW: 
  * their float32 difference would be rounding noise; this form has no cancellation.
  * As in devinterp, U at each point is taken on that step's own minibatch.
  */
-export function malaLogRatio(bc: number, cc: number, potentialPrev: number, potentialCur: number, epsilon: number): number {
+export function malaLogRatio(
+  bc: number,
+  cc: number,
+  potentialPrev: number,
+  potentialCur: number,
+  epsilon: number,
+): number {
   return (-2 * bc - cc) / (2 * epsilon) + potentialPrev - potentialCur;
 }
 
 /** U(w) = nβ·L_m(w) + (γ/2)·‖w − w*‖², from the loss and the squared distance to w*. */
-export function sgldPotential(loss: number, sqDistance: number, { gamma, nbeta }: Pick<SgldStepSettings, 'gamma' | 'nbeta'>): number {
+export function sgldPotential(
+  loss: number,
+  sqDistance: number,
+  { gamma, nbeta }: Pick<SgldStepSettings, 'gamma' | 'nbeta'>,
+): number {
   return nbeta * loss + (gamma / 2) * sqDistance;
 }
 
@@ -81,7 +104,8 @@ export function sgldUpdate(
 ): tf.Tensor[] {
   const coefficients = { a: -(epsilon / 2) * nbeta, b: -(epsilon / 2) * gamma, c: Math.sqrt(epsilon) };
   // On wasm: one fused pass per tensor, the same float32 operations in the same order.
-  if (simdActive() && w.every((t) => t.dtype === 'float32')) return w.map((wi, i) => sgldUpdateSimd(wi, grads[i], wStar[i], noise[i], coefficients));
+  if (simdActive() && w.every((t) => t.dtype === 'float32'))
+    return w.map((wi, i) => sgldUpdateSimd(wi, grads[i], wStar[i], noise[i], coefficients));
   const c = tf.scalar(coefficients.c);
   return w.map((wi, i) => {
     const drift = drifts?.[i] ?? sgldDrift(wi, grads[i], wStar[i], { epsilon, gamma, nbeta });

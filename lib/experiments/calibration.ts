@@ -125,7 +125,11 @@ export function writeCalibration(result: CalibrationResult, dataDir?: string): s
 }
 
 /** The cell of one search point (an ordinary cell: cached, resumable, run by the runner). */
-export function calibrationCell(base: CellConfig, o: Required<CalibrationOptions>, p: { architecture: Architecture; k: number; epsilon: number; gamma: number; nbetaFactor: number }): CellConfig {
+export function calibrationCell(
+  base: CellConfig,
+  o: Required<CalibrationOptions>,
+  p: { architecture: Architecture; k: number; epsilon: number; gamma: number; nbetaFactor: number },
+): CellConfig {
   return {
     ...base,
     architecture: p.architecture,
@@ -147,7 +151,13 @@ export function calibrationCell(base: CellConfig, o: Required<CalibrationOptions
 /** Stage 1's cells: ε × γ × architecture × k at nβ = n/log n. */
 export function stage1Cells(base: CellConfig, options: CalibrationOptions = {}): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
-  return o.gammas.flatMap((gamma) => o.epsilons.flatMap((epsilon) => ARCHITECTURES.flatMap((architecture) => o.ks.map((k) => calibrationCell(base, o, { architecture, k, epsilon, gamma, nbetaFactor: 1 })))));
+  return o.gammas.flatMap((gamma) =>
+    o.epsilons.flatMap((epsilon) =>
+      ARCHITECTURES.flatMap((architecture) =>
+        o.ks.map((k) => calibrationCell(base, o, { architecture, k, epsilon, gamma, nbetaFactor: 1 })),
+      ),
+    ),
+  );
 }
 
 /**
@@ -156,10 +166,19 @@ export function stage1Cells(base: CellConfig, options: CalibrationOptions = {}):
  * or every γ is exhausted. Cells already computed come back from the cache, so asking again
  * after an interruption resumes the search.
  */
-export function nextStage1Cells(points: CalibrationPoint[], base: CellConfig, options: CalibrationOptions = {}): CellConfig[] {
+export function nextStage1Cells(
+  points: CalibrationPoint[],
+  base: CellConfig,
+  options: CalibrationOptions = {},
+): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const eps = [...o.epsilons].sort((x, y) => y - x);
-  const has = (a: Architecture, gamma: number, e: number) => o.ks.every((k) => points.some((p) => p.architecture === a && p.gamma === gamma && p.nbetaFactor === 1 && p.epsilon === e && p.k === k));
+  const has = (a: Architecture, gamma: number, e: number) =>
+    o.ks.every((k) =>
+      points.some(
+        (p) => p.architecture === a && p.gamma === gamma && p.nbetaFactor === 1 && p.epsilon === e && p.k === k,
+      ),
+    );
   for (const gamma of [...o.gammas].sort((x, y) => x - y)) {
     const pending = ARCHITECTURES.filter((a) => chooseEpsilon(points, a, gamma, o) == null);
     if (pending.length === 0) return []; // γ* found: the smallest γ where every architecture has an ε*
@@ -167,29 +186,58 @@ export function nextStage1Cells(points: CalibrationPoint[], base: CellConfig, op
     // An architecture with every ε evaluated and none passing fails this γ for all: try the next γ.
     if (next.some(({ i }) => i < 0)) continue;
     // From the top down: the first pair at once, then one step size at a time.
-    return next.flatMap(({ a, i }) => (i === 0 ? eps.slice(0, 2) : [eps[i]]).flatMap((epsilon) => o.ks.map((k) => calibrationCell(base, o, { architecture: a, k, epsilon, gamma, nbetaFactor: 1 }))));
+    return next.flatMap(({ a, i }) =>
+      (i === 0 ? eps.slice(0, 2) : [eps[i]]).flatMap((epsilon) =>
+        o.ks.map((k) => calibrationCell(base, o, { architecture: a, k, epsilon, gamma, nbetaFactor: 1 })),
+      ),
+    );
   }
   return [];
 }
 
 /** Stage 2's cells: the other nβ factors at the chosen (ε per architecture, γ). */
-export function stage2Cells(base: CellConfig, chosen: { gamma: number; epsilon: Partial<Record<Architecture, number>> }, options: CalibrationOptions = {}): CellConfig[] {
+export function stage2Cells(
+  base: CellConfig,
+  chosen: { gamma: number; epsilon: Partial<Record<Architecture, number>> },
+  options: CalibrationOptions = {},
+): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   return o.nbetaFactors
     .filter((f) => f !== 1)
-    .flatMap((nbetaFactor) => ARCHITECTURES.flatMap((architecture) => (chosen.epsilon[architecture] == null ? [] : o.ks.map((k) => calibrationCell(base, o, { architecture, k, epsilon: chosen.epsilon[architecture]!, gamma: chosen.gamma, nbetaFactor })))));
+    .flatMap((nbetaFactor) =>
+      ARCHITECTURES.flatMap((architecture) =>
+        chosen.epsilon[architecture] == null
+          ? []
+          : o.ks.map((k) =>
+              calibrationCell(base, o, {
+                architecture,
+                k,
+                epsilon: chosen.epsilon[architecture]!,
+                gamma: chosen.gamma,
+                nbetaFactor,
+              }),
+            ),
+      ),
+    );
 }
 
 /** A result row as a search point, judged by the rule's health criteria. */
 export function toPoint(row: ResultRow, options: CalibrationOptions = {}): CalibrationPoint {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const llc = row.config.llc;
-  const nbetaFactor = llc.nbeta === 'auto' ? 1 : Math.round((1000 * (llc.nbeta as number)) / defaultNbeta(row.numTrain)) / 1000;
+  const nbetaFactor =
+    llc.nbeta === 'auto' ? 1 : Math.round((1000 * (llc.nbeta as number)) / defaultNbeta(row.numTrain)) / 1000;
   const acc = row.acceptancePerChain ?? [];
   const minAcc = acc.length ? Math.min(...acc.map((a) => (Number.isFinite(a) ? a : -Infinity))) : NaN;
   const reasons = [
-    row.failed ? `every chain failed (${row.failReason})` : row.failedChains.length ? `${row.failedChains.length} chain(s) failed` : '',
-    !(row.rhatRank < o.maxRhat) ? `rank-R̂ ${Number.isFinite(row.rhatRank) ? row.rhatRank.toFixed(3) : 'n/a'} ≥ ${o.maxRhat}` : '',
+    row.failed
+      ? `every chain failed (${row.failReason})`
+      : row.failedChains.length
+        ? `${row.failedChains.length} chain(s) failed`
+        : '',
+    !(row.rhatRank < o.maxRhat)
+      ? `rank-R̂ ${Number.isFinite(row.rhatRank) ? row.rhatRank.toFixed(3) : 'n/a'} ≥ ${o.maxRhat}`
+      : '',
     row.flags.includes('drifting') ? 'drifting' : '',
     // Below L_n(w*) on average: the chain descends (w* is not a minimum at this resolution), no LLC.
     row.flags.includes('negative') || row.llcMean < 0 ? 'negative λ̂' : '',
@@ -211,8 +259,16 @@ export function toPoint(row: ResultRow, options: CalibrationOptions = {}): Calib
 }
 
 /** Points at (architecture, γ, nβ factor, ε), by k. */
-function at(points: CalibrationPoint[], a: Architecture, gamma: number, factor: number, epsilon: number): CalibrationPoint[] {
-  return points.filter((p) => p.architecture === a && p.gamma === gamma && p.nbetaFactor === factor && p.epsilon === epsilon);
+function at(
+  points: CalibrationPoint[],
+  a: Architecture,
+  gamma: number,
+  factor: number,
+  epsilon: number,
+): CalibrationPoint[] {
+  return points.filter(
+    (p) => p.architecture === a && p.gamma === gamma && p.nbetaFactor === factor && p.epsilon === epsilon,
+  );
 }
 
 /** Healthy at every k of the search. */
@@ -230,7 +286,12 @@ function flatBetween(a: CalibrationPoint[], b: CalibrationPoint[], ks: number[])
 }
 
 /** Stage 1's rule for one architecture and γ: the largest healthy ε that is flat against the next smaller one (null if none). */
-export function chooseEpsilon(points: CalibrationPoint[], a: Architecture, gamma: number, options: CalibrationOptions = {}): number | null {
+export function chooseEpsilon(
+  points: CalibrationPoint[],
+  a: Architecture,
+  gamma: number,
+  options: CalibrationOptions = {},
+): number | null {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const eps = [...o.epsilons].sort((x, y) => y - x);
   for (let i = 0; i < eps.length - 1; i++) {
@@ -242,17 +303,34 @@ export function chooseEpsilon(points: CalibrationPoint[], a: Architecture, gamma
 }
 
 /** Stage 1's choice: ε per architecture at each γ, and the shared γ (the smallest at which every architecture has an ε). */
-export function chooseStage1(points: CalibrationPoint[], options: CalibrationOptions = {}): { perGamma: CalibrationResult['perGamma']; gamma: number | null; epsilon: Partial<Record<Architecture, number>> } {
+export function chooseStage1(
+  points: CalibrationPoint[],
+  options: CalibrationOptions = {},
+): { perGamma: CalibrationResult['perGamma']; gamma: number | null; epsilon: Partial<Record<Architecture, number>> } {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
-  const perGamma = [...o.gammas].sort((x, y) => x - y).map((gamma) => ({ gamma, epsilon: Object.fromEntries(ARCHITECTURES.map((a) => [a, chooseEpsilon(points, a, gamma, o)])) as Partial<Record<Architecture, number | null>> }));
+  const perGamma = [...o.gammas]
+    .sort((x, y) => x - y)
+    .map((gamma) => ({
+      gamma,
+      epsilon: Object.fromEntries(ARCHITECTURES.map((a) => [a, chooseEpsilon(points, a, gamma, o)])) as Partial<
+        Record<Architecture, number | null>
+      >,
+    }));
   const ok = perGamma.find((g) => ARCHITECTURES.every((a) => g.epsilon[a] != null));
   return { perGamma, gamma: ok?.gamma ?? null, epsilon: ok ? (ok.epsilon as Record<Architecture, number>) : {} };
 }
 
 /** Stage 2's choice: factor 1 if healthy at the chosen point for every architecture and k, else the largest healthy factor below 1 (null if none). */
-export function chooseNbetaFactor(points: CalibrationPoint[], chosen: { gamma: number; epsilon: Partial<Record<Architecture, number>> }, options: CalibrationOptions = {}): number | null {
+export function chooseNbetaFactor(
+  points: CalibrationPoint[],
+  chosen: { gamma: number; epsilon: Partial<Record<Architecture, number>> },
+  options: CalibrationOptions = {},
+): number | null {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
-  const healthyAt = (f: number) => ARCHITECTURES.every((a) => chosen.epsilon[a] != null && healthyAtEveryK(at(points, a, chosen.gamma, f, chosen.epsilon[a]!), o.ks));
+  const healthyAt = (f: number) =>
+    ARCHITECTURES.every(
+      (a) => chosen.epsilon[a] != null && healthyAtEveryK(at(points, a, chosen.gamma, f, chosen.epsilon[a]!), o.ks),
+    );
   if (healthyAt(1)) return 1;
   const below = o.nbetaFactors.filter((f) => f < 1).sort((x, y) => y - x);
   return below.find(healthyAt) ?? null;

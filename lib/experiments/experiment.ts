@@ -11,13 +11,33 @@
 import * as path from 'path';
 import { repoPath } from './paths';
 import { backendName, tf } from '../engine/backend';
-import { disposeSplit, uploadSplit } from '../data/batches';
+import { DeviceSplit, disposeSplit, uploadSplit } from '../data/batches';
 import { diagnose, Diagnostics } from '../estimator/diagnostics';
-import { chainStatistics, estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
-import { Architecture, labelSelector, LossKind, modelDef, numParams, parseArchitecture, parseLoss, taskLoss, weightsToTensors } from '../models/models';
+import { chainStatistics, estimateLlc, LlcOptions, LlcResult, resolveLlcSettings } from '../estimator/llc';
+import {
+  Architecture,
+  labelSelector,
+  LossFn,
+  LossKind,
+  ModelDef,
+  modelDef,
+  parseArchitecture,
+  parseLoss,
+  taskLoss,
+  weightsToTensors,
+} from '../models/models';
 import { deriveSeed } from '../math/rng';
 import { configKey, readJson, readWeights, writeJsonAtomic, writeWeights } from './store';
-import { firstK, makeTask, makeTaskFrom, mnist1dData, Selection, SELECTIONS, Task, validateLabels } from '../data/tasks';
+import {
+  firstK,
+  makeTask,
+  makeTaskFrom,
+  mnist1dData,
+  Selection,
+  SELECTIONS,
+  Task,
+  validateLabels,
+} from '../data/tasks';
 import { EpochRecord, Metrics, resolveTrainSettings, StopReason, trainModel, TrainOptions } from '../train/train';
 
 export const DATASETS = ['mnist', 'mnist1d'] as const;
@@ -30,8 +50,8 @@ export type Dataset = (typeof DATASETS)[number];
  */
 export const RESULT_SCHEMA = 2;
 
-export interface TrainSettings extends Omit<TrainOptions, 'onEpoch' | 'onStep' | 'seed' | 'loss'> {}
-export interface SgldSettings extends Omit<LlcOptions, 'onStep' | 'seed' | 'thresholds'> {}
+export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'onStep' | 'seed' | 'loss'>;
+export type SgldSettings = Omit<LlcOptions, 'onStep' | 'seed' | 'thresholds'>;
 
 export interface CellConfig {
   dataset: Dataset;
@@ -67,16 +87,40 @@ export function resolveCell(cell: CellConfig): ResolvedCell {
   validateCell(cell);
   const loss = parseLoss(cell.loss ?? 'ce');
   const selection = cell.selection ?? 'random';
-  if (!(SELECTIONS as readonly string[]).includes(selection)) throw new Error(`unknown selection '${selection}'; valid: ${SELECTIONS.join(', ')}`);
-  const known = new Set(['dataset', 'architecture', 'order', 'k', 'seed', 'numTrain', 'numTest', 'loss', 'selection', 'train', 'llc']);
+  if (!(SELECTIONS as readonly string[]).includes(selection))
+    throw new Error(`unknown selection '${selection}'; valid: ${SELECTIONS.join(', ')}`);
+  const known = new Set([
+    'dataset',
+    'architecture',
+    'order',
+    'k',
+    'seed',
+    'numTrain',
+    'numTest',
+    'loss',
+    'selection',
+    'train',
+    'llc',
+  ]);
   const unknown = Object.keys(cell).filter((k) => !known.has(k));
-  if (unknown.length) throw new Error(`cell: unknown setting ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${[...known].join(', ')}`);
-  if ('seed' in (cell.train ?? {}) || 'loss' in (cell.train ?? {})) throw new Error("cell.train must not hold 'seed' or 'loss' (they are the cell's own settings)");
+  if (unknown.length)
+    throw new Error(
+      `cell: unknown setting ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${[...known].join(', ')}`,
+    );
+  if ('seed' in (cell.train ?? {}) || 'loss' in (cell.train ?? {}))
+    throw new Error("cell.train must not hold 'seed' or 'loss' (they are the cell's own settings)");
   if ('seed' in (cell.llc ?? {})) throw new Error("cell.llc must not hold 'seed' (it is the cell's own setting)");
   const { seed: _ts, loss: _tl, ...train } = resolveTrainSettings(cell.train ?? {});
-  const { seed: _ls, nbeta, ...llc } = resolveLlcSettings({ ...cell.llc, seed: 0 }, cell.numTrain);
+  const { seed: _ls, nbeta: _nbeta, ...llc } = resolveLlcSettings({ ...cell.llc, seed: 0 }, cell.numTrain);
   // nβ stays as given ('auto' = n / log n, resolved per n in the result row).
-  return { ...cell, order: cell.order.slice(), loss, selection, train, llc: { ...llc, nbeta: cell.llc?.nbeta ?? 'auto' } } as ResolvedCell;
+  return {
+    ...cell,
+    order: cell.order.slice(),
+    loss,
+    selection,
+    train,
+    llc: { ...llc, nbeta: cell.llc?.nbeta ?? 'auto' },
+  } as ResolvedCell;
 }
 
 export interface TrainedModel {
@@ -148,14 +192,24 @@ export interface ResultRow {
  * resampling (λ̂ itself, and which chains diverged, do not change).
  */
 export function withCurrentDiagnostics(row: ResultRow): ResultRow {
-  const d = diagnose({ llcPerChain: row.llcPerChain, lossTraces: row.lossTraces, numParams: row.numParams, nbeta: row.nbeta, initLoss: row.initLoss, acceptance: row.acceptancePerChain });
+  const d = diagnose({
+    llcPerChain: row.llcPerChain,
+    lossTraces: row.lossTraces,
+    numParams: row.numParams,
+    nbeta: row.nbeta,
+    initLoss: row.initLoss,
+    acceptance: row.acceptancePerChain,
+  });
   return { ...row, ...diagnosticFields(d, row.llcPerChain) };
 }
 
 /** The row fields that follow from the diagnostics: flags, which chains count, λ̂ ± MCSE over them. */
 function diagnosticFields(d: Diagnostics, llcPerChain: number[]) {
   const { llcMean, llcStd } = chainStatistics(llcPerChain, d.failedChains);
-  const failedFlags = d.flags.filter((f) => f.chain != null && d.failedChains.includes(f.chain) && ['diverged', 'exceedsHalfDim', 'spike'].includes(f.code));
+  const failedFlags = d.flags.filter(
+    (f) =>
+      f.chain != null && d.failedChains.includes(f.chain) && ['diverged', 'exceedsHalfDim', 'spike'].includes(f.code),
+  );
   return {
     flags: d.flags.map((f) => f.code),
     flagMessages: d.flags.map((f) => f.message),
@@ -187,7 +241,10 @@ export function validateCell(cell: CellConfig): CellConfig {
   validateLabels(cell.order);
   firstK(cell.k, cell.order);
   if (!Number.isInteger(cell.seed) || cell.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${cell.seed}`);
-  for (const [name, v] of [['numTrain', cell.numTrain], ['numTest', cell.numTest]] as const) {
+  for (const [name, v] of [
+    ['numTrain', cell.numTrain],
+    ['numTest', cell.numTest],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
   }
   return cell;
@@ -233,12 +290,85 @@ export function defaultDataDir(): string {
   return process.env.LLC_DATA_DIR ?? repoPath('data');
 }
 
-export const resultPath = (dataDir: string, profile: string, key: string) => path.join(dataDir, 'results', profile, `${key}.json`);
-const modelPaths = (dataDir: string, key: string) => ({ json: path.join(dataDir, 'models', `${key}.json`), bin: path.join(dataDir, 'models', `${key}.bin`) });
+export const resultPath = (dataDir: string, profile: string, key: string) =>
+  path.join(dataDir, 'results', profile, `${key}.json`);
+const modelPaths = (dataDir: string, key: string) => ({
+  json: path.join(dataDir, 'models', `${key}.json`),
+  bin: path.join(dataDir, 'models', `${key}.bin`),
+});
 
 export function taskForCell(cell: CellConfig): Task {
-  const options = { labels: firstK(cell.k, cell.order), numTrain: cell.numTrain, numTest: cell.numTest, seed: cell.seed, selection: cell.selection ?? 'random' };
+  const options = {
+    labels: firstK(cell.k, cell.order),
+    numTrain: cell.numTrain,
+    numTest: cell.numTest,
+    seed: cell.seed,
+    selection: cell.selection ?? 'random',
+  };
   return cell.dataset === 'mnist1d' ? makeTaskFrom(mnist1dData(), options) : makeTask(options);
+}
+
+// ---------------------------------------------------------------- the one route from a cell to its numbers
+// runCell, the notebooks and the bench take a cell's settings and seeds from these, so a
+// quickstart's "{0,1}, seed 0" is the sweep's cell of that name, number for number.
+
+/** What trainModel gets for a cell: its resolved training settings, its loss, and the training seed derived from the cell's seed. */
+export function cellTrainOptions(cell: CellConfig): TrainOptions {
+  const r = resolveCell(cell);
+  return { ...r.train, loss: r.loss, seed: deriveSeed(cell.seed, 'train') };
+}
+
+/** What estimateLlc gets for a cell: its resolved SGLD settings and the sampler seed derived from the cell's seed. */
+export function cellLlcOptions(cell: CellConfig): LlcOptions {
+  return { ...resolveCell(cell).llc, seed: deriveSeed(cell.seed, 'llc') };
+}
+
+/** A trained model and its task on the device; dispose() frees every tensor it holds. */
+export interface ModelOnDevice {
+  def: ModelDef;
+  /** The label selector S (models.ts labelSelector). */
+  selector: tf.Tensor2D;
+  /** The task's training split, uploaded. */
+  split: DeviceSplit;
+  /** The weights as tensors (w*). */
+  wStar: tf.Tensor[];
+  /** The loss the cell trains and samples: L(w; batch). */
+  lossFn: LossFn;
+  dispose(): void;
+}
+
+/** Put a cell's task and trained weights on the device (the set-up every estimate needs). */
+export function modelOnDevice(cell: CellConfig, task: Task, weights: Float32Array[]): ModelOnDevice {
+  const def = modelDef(cell.architecture, cell.dataset);
+  const selector = labelSelector(task.labels, def.numOutputs);
+  const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
+  const wStar = weightsToTensors(def, weights);
+  return {
+    def,
+    selector,
+    split,
+    wStar,
+    lossFn: taskLoss(def, selector, resolveCell(cell).loss),
+    dispose: () => {
+      tf.dispose([selector, ...wStar]);
+      disposeSplit(split);
+    },
+  };
+}
+
+/** λ̂ of a cell's trained model: runCell's estimate, without writing a result. */
+export function estimateCell(
+  cell: CellConfig,
+  task: Task,
+  model: Pick<TrainedModel, 'weights'>,
+  onStep?: LlcOptions['onStep'],
+): LlcResult {
+  const device = modelOnDevice(cell, task, model.weights);
+  try {
+    return estimateLlc(device.lossFn, device.wStar, device.split, { ...cellLlcOptions(cell), onStep });
+  } finally {
+    device.dispose();
+  }
 }
 
 /** Train the cell's model, or load it from the model cache. */
@@ -248,15 +378,28 @@ export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptio
   const files = modelPaths(dataDir, key);
   const def = modelDef(cell.architecture, cell.dataset);
   const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
-  if (meta) return { ...meta, weights: readWeights(files.bin, def.params.map((p) => p.shape.reduce((a, b) => a * b, 1))) };
-  const resolved = resolveCell(cell);
+  if (meta)
+    return {
+      ...meta,
+      weights: readWeights(
+        files.bin,
+        def.params.map((p) => p.shape.reduce((a, b) => a * b, 1)),
+      ),
+    };
   const r = trainModel(def, task, {
-    ...resolved.train,
-    loss: resolved.loss,
-    seed: deriveSeed(cell.seed, 'train'),
+    ...cellTrainOptions(cell),
     onStep: (s, total) => options.onProgress?.('train', s, total),
   });
-  const model: TrainedModel = { trainKey: key, weights: r.weights, history: r.history, stoppedBecause: r.stoppedBecause, train: r.train, test: r.test, seconds: r.seconds, backend: backendName() };
+  const model: TrainedModel = {
+    trainKey: key,
+    weights: r.weights,
+    history: r.history,
+    stoppedBecause: r.stoppedBecause,
+    train: r.train,
+    test: r.test,
+    seconds: r.seconds,
+    backend: backendName(),
+  };
   const { weights, ...record } = model;
   writeWeights(files.bin, weights); // the JSON, written second, marks the model complete
   writeJsonAtomic(files.json, { ...record, config: trainConfig(cell) });
@@ -274,51 +417,40 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
 
   const task = taskForCell(cell);
   const model = trainedModel(cell, task, options);
-  const def = modelDef(cell.architecture, cell.dataset);
-  const selector = labelSelector(task.labels, def.numOutputs);
-  const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
-  const wStar = weightsToTensors(def, model.weights);
-  try {
-    const est = estimateLlc(taskLoss(def, selector, resolved.loss), wStar, split, {
-      ...resolved.llc,
-      seed: deriveSeed(cell.seed, 'llc'),
-      onStep: (s, total) => options.onProgress?.('llc', s, total),
-    });
-    const row: ResultRow = {
-      key,
-      trainKey: model.trainKey,
-      schema: RESULT_SCHEMA,
-      config: resolved,
-      dataset: cell.dataset,
-      architecture: cell.architecture,
-      order: cell.order.join(''),
-      k: cell.k,
-      labels: task.labels,
-      seed: cell.seed,
-      numTrain: cell.numTrain,
-      numParams: numParams(def),
-      trainLoss: model.train.loss,
-      trainAccuracy: model.train.accuracy,
-      testLoss: model.test.loss,
-      testAccuracy: model.test.accuracy,
-      epochs: model.history.length,
-      stoppedBecause: model.stoppedBecause,
-      llcPerChain: est.llcPerChain,
-      acceptancePerChain: est.acceptancePerChain,
-      acceptanceTraces: est.acceptanceTraces.map((t) => t.map((a) => (Number.isFinite(a) ? Math.round(a * 1000) / 1000 : null))),
-      initLoss: est.initLoss,
-      nbeta: est.settings.nbeta,
-      ...diagnosticFields(est.diagnostics, est.llcPerChain),
-      lossTraces: est.lossTraces,
-      backend: est.backend,
-      trainSeconds: model.seconds,
-      llcSeconds: est.seconds,
-      finishedAt: new Date().toISOString(),
-    };
-    writeJsonAtomic(file, row);
-    return row;
-  } finally {
-    tf.dispose([selector, ...wStar]);
-    disposeSplit(split);
-  }
+  const est = estimateCell(cell, task, model, (s, total) => options.onProgress?.('llc', s, total));
+  const row: ResultRow = {
+    key,
+    trainKey: model.trainKey,
+    schema: RESULT_SCHEMA,
+    config: resolved,
+    dataset: cell.dataset,
+    architecture: cell.architecture,
+    order: cell.order.join(''),
+    k: cell.k,
+    labels: task.labels,
+    seed: cell.seed,
+    numTrain: cell.numTrain,
+    numParams: est.numParams,
+    trainLoss: model.train.loss,
+    trainAccuracy: model.train.accuracy,
+    testLoss: model.test.loss,
+    testAccuracy: model.test.accuracy,
+    epochs: model.history.length,
+    stoppedBecause: model.stoppedBecause,
+    llcPerChain: est.llcPerChain,
+    acceptancePerChain: est.acceptancePerChain,
+    acceptanceTraces: est.acceptanceTraces.map((t) =>
+      t.map((a) => (Number.isFinite(a) ? Math.round(a * 1000) / 1000 : null)),
+    ),
+    initLoss: est.initLoss,
+    nbeta: est.settings.nbeta,
+    ...diagnosticFields(est.diagnostics, est.llcPerChain),
+    lossTraces: est.lossTraces,
+    backend: est.backend,
+    trainSeconds: model.seconds,
+    llcSeconds: est.seconds,
+    finishedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(file, row);
+  return row;
 }

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { initBackend } from '../engine/backend';
 import { CellConfig, cellKey, defaultDataDir, readResult, resultPath, ResultRow, runCell } from './experiment';
 import { bar, eta, formatDuration, StatusLine } from './progress';
+import type { WorkerMessage } from './worker';
 import { REPO_ROOT, repoPath } from './paths';
 
 export interface RunOptions {
@@ -39,13 +40,18 @@ export function cellLabel(c: CellConfig): string {
 }
 
 /** Result rows already on disk for these cells (null where missing). */
-export function loadCellResults(cells: CellConfig[], profile: string, dataDir = defaultDataDir()): (ResultRow | null)[] {
+export function loadCellResults(
+  cells: CellConfig[],
+  profile: string,
+  dataDir = defaultDataDir(),
+): (ResultRow | null)[] {
   return cells.map((c) => readResult(resultPath(dataDir, profile, cellKey(c))));
 }
 
 function describeRow(r: ResultRow): string {
   const flags = r.flags.length ? ` flags: ${[...new Set(r.flags)].join(',')}` : '';
-  if (r.failed) return `FAILED: no λ̂ (every chain failed: ${r.failReason})  test acc ${(100 * r.testAccuracy).toFixed(2)} %${flags}`;
+  if (r.failed)
+    return `FAILED: no λ̂ (every chain failed: ${r.failReason})  test acc ${(100 * r.testAccuracy).toFixed(2)} %${flags}`;
   return `λ̂ = ${r.llcMean.toFixed(1)} ± ${r.llcMcse.toFixed(1)} (MCSE)  test acc ${(100 * r.testAccuracy).toFixed(2)} %  (train ${r.trainSeconds.toFixed(0)}s, llc ${r.llcSeconds.toFixed(0)}s)${flags}`;
 }
 
@@ -56,14 +62,19 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
   const pending = cells.filter((_, i) => existing[i] == null);
   const status = new StatusLine(options.stream);
   const show = options.progress ?? true;
-  if (show) status.log(`${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run`);
+  if (show)
+    status.log(`${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run`);
   const workers = Math.max(1, Math.min(options.workers ?? os.cpus().length, pending.length));
   const inProcess = workers === 1 && (options.resumeCommand == null || options.workers === 1);
   const children: ChildProcess[] = [];
   const resumable = options.resumeCommand != null && pending.length > 0;
   // In this process a running cell blocks the event loop, so a JS handler would only delay Ctrl-C: keep Node's default there.
-  const stopOnSignal = resumable && !inProcess ? interruptHandler(cells, options.profile, dataDir, options.resumeCommand!, children, status, pending.length) : null;
-  if (resumable && inProcess && show) status.log(`(Ctrl-C stops the sweep, keeping finished cells; resume with: ${options.resumeCommand})`);
+  const stopOnSignal =
+    resumable && !inProcess
+      ? interruptHandler(cells, options.profile, dataDir, options.resumeCommand!, children, status, pending.length)
+      : null;
+  if (resumable && inProcess && show)
+    status.log(`(Ctrl-C stops the sweep, keeping finished cells; resume with: ${options.resumeCommand})`);
   const start = Date.now();
   let finished = 0;
   const errors: string[] = [];
@@ -71,7 +82,10 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
     finished++;
     const el = (Date.now() - start) / 1000;
     if (error) errors.push(`${cellLabel(c)}: ${error}`);
-    if (show) status.log(`[${finished}/${pending.length}] ${cellLabel(c)}: ${row ? describeRow(row) : `ERROR ${error?.split('\n')[0]}`}  · sweep ETA ${formatDuration(eta(el, finished / pending.length))}`);
+    if (show)
+      status.log(
+        `[${finished}/${pending.length}] ${cellLabel(c)}: ${row ? describeRow(row) : `ERROR ${error?.split('\n')[0]}`}  · sweep ETA ${formatDuration(eta(el, finished / pending.length))}`,
+      );
   };
 
   if (pending.length > 0 && inProcess) {
@@ -81,7 +95,9 @@ export async function runCells(cells: CellConfig[], options: RunOptions): Promis
         const row = runCell(c, {
           profile: options.profile,
           dataDir,
-          onProgress: (phase, done, total) => show && status.update(`${cellLabel(c)} ${phase} ${bar(done / total)} · cell ${finished + 1}/${pending.length}`),
+          onProgress: (phase, done, total) =>
+            show &&
+            status.update(`${cellLabel(c)} ${phase} ${bar(done / total)} · cell ${finished + 1}/${pending.length}`),
         });
         onFinished(c, row);
       } catch (e) {
@@ -115,7 +131,9 @@ function runInWorkers(
   const render = () => {
     const doneFrac = (pending.length - queue.length - state.filter((s) => s.cell).length) / pending.length;
     const el = (Date.now() - start) / 1000;
-    status?.update(`sweep ${bar(doneFrac, 12)} ETA ${formatDuration(eta(el, doneFrac))} | ${state.map((s, i) => `w${i + 1}: ${s.text}`).join(' | ')}`);
+    status?.update(
+      `sweep ${bar(doneFrac, 12)} ETA ${formatDuration(eta(el, doneFrac))} | ${state.map((s, i) => `w${i + 1}: ${s.text}`).join(' | ')}`,
+    );
   };
   return new Promise((resolve) => {
     let alive = count;
@@ -136,11 +154,12 @@ function runInWorkers(
           child.send({ cell, profile, dataDir });
         } else child.send({ type: 'exit' });
       };
-      child.on('message', (msg: any) => {
+      child.on('message', (msg: WorkerMessage) => {
         const cell = state[w].cell;
         if (msg.type === 'ready') next();
         else if (msg.type === 'progress' && cell) {
-          state[w].text = `${cell.architecture} k=${cell.k} s${cell.seed} ${msg.phase} ${Math.round((100 * msg.done) / msg.total)}%`;
+          state[w].text =
+            `${cell.architecture} k=${cell.k} s${cell.seed} ${msg.phase} ${Math.round((100 * msg.done) / msg.total)}%`;
           render();
         } else if ((msg.type === 'done' || msg.type === 'error') && cell) {
           const row = msg.type === 'done' ? readResult(resultPath(dataDir, profile, msg.key)) : null;
@@ -165,7 +184,15 @@ function runInWorkers(
  * finished cell is already on disk, written atomically), say what is saved and how to
  * resume, exit. Returns the function that removes the handlers.
  */
-function interruptHandler(cells: CellConfig[], profile: string, dataDir: string, resume: string, children: ChildProcess[], status: StatusLine, toRun: number): () => void {
+function interruptHandler(
+  cells: CellConfig[],
+  profile: string,
+  dataDir: string,
+  resume: string,
+  children: ChildProcess[],
+  status: StatusLine,
+  toRun: number,
+): () => void {
   const doneBefore = cells.length - toRun;
   const onSignal = (signal: NodeJS.Signals) => {
     for (const c of children) if (c.exitCode == null && c.signalCode == null) c.kill('SIGKILL');

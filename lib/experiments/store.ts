@@ -27,7 +27,10 @@ export function configKey(config: unknown): string {
 /** Write a file atomically: temp file + fsync + rename. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.tmp-${path.basename(file)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`,
+  );
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeFileSync(fd, data);
@@ -116,18 +119,29 @@ export function cacheRecordProblem(file: string, value: unknown): string | null 
   const grandparent = path.basename(path.dirname(path.dirname(file)));
   const kind = grandparent === 'results' ? 'result' : parent === 'models' ? 'model' : null;
   if (!kind) return null;
-  if (!isObject(value)) return `not a ${kind} record (a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`;
+  if (!isObject(value))
+    return `not a ${kind} record (a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`;
   const keyField = kind === 'result' ? 'key' : 'trainKey';
   if (value[keyField] !== name[1]) {
-    return typeof value[keyField] === 'string' ? `holds the ${kind} of ${value[keyField]}, not of ${name[1]} (a renamed or copied file)` : `not a ${kind} record (no '${keyField}')`;
+    return typeof value[keyField] === 'string'
+      ? `holds the ${kind} of ${value[keyField]}, not of ${name[1]} (a renamed or copied file)`
+      : `not a ${kind} record (no '${keyField}')`;
   }
   const fields: [string, (v: unknown) => boolean, string][] =
-    kind === 'result' ? RESULT_FIELDS : [['history', Array.isArray, 'a list'], ['train', isObject, 'an object'], ['test', isObject, 'an object'], ['stoppedBecause', (v) => typeof v === 'string', 'a string']];
+    kind === 'result'
+      ? RESULT_FIELDS
+      : [
+          ['history', Array.isArray, 'a list'],
+          ['train', isObject, 'an object'],
+          ['test', isObject, 'an object'],
+          ['stoppedBecause', (v) => typeof v === 'string', 'a string'],
+        ];
   for (const [field, ok, what] of fields) {
     if (!(field in value)) return `incomplete ${kind} record: no '${field}'`;
     if (!ok(value[field])) return `malformed ${kind} record: '${field}' is not ${what}`;
   }
-  if (kind === 'model' && !fs.existsSync(file.replace(/\.json$/, '.bin'))) return `its weights file ${name[1]}.bin is missing`;
+  if (kind === 'model' && !fs.existsSync(file.replace(/\.json$/, '.bin')))
+    return `its weights file ${name[1]}.bin is missing`;
   return null;
 }
 
@@ -161,7 +175,10 @@ export function quarantine(file: string, problem: string): string | null {
     const rel = path.relative(process.cwd(), p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
-  const what = HASH_NAME.test(path.basename(file)) && path.basename(path.dirname(path.dirname(file))) === 'results' ? 'its cell is treated as missing and will be recomputed' : 'it is treated as missing';
+  const what =
+    HASH_NAME.test(path.basename(file)) && path.basename(path.dirname(path.dirname(file))) === 'results'
+      ? 'its cell is treated as missing and will be recomputed'
+      : 'it is treated as missing';
   warn(`[llc] warning: ${shown(file)}: ${problem}; moved to ${shown(dest)}; ${what}`);
   return dest;
 }
@@ -180,7 +197,9 @@ export function writeWeights(file: string, weights: Float32Array[]): void {
 
 export function readWeights(file: string, sizes: number[]): Float32Array[] {
   const buf = fs.readFileSync(file);
-  const flat = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)));
+  const flat = new Float32Array(
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)),
+  );
   const total = sizes.reduce((a, b) => a + b, 0);
   if (buf.byteLength % 4 !== 0 || flat.length !== total) {
     // A weights file is written before its JSON record: the pair is one cache entry. Move both aside so a rerun retrains.
@@ -188,7 +207,9 @@ export function readWeights(file: string, sizes: number[]): Float32Array[] {
     const problem = `holds ${buf.byteLength / 4} floats, expected ${total}`;
     quarantine(file, problem);
     if (json !== file && fs.existsSync(json)) quarantine(json, `its weights file ${path.basename(file)} ${problem}`);
-    throw new Error(`weights file ${file} ${problem}; both moved to ${quarantineDir(file)}; rerun to retrain this model`);
+    throw new Error(
+      `weights file ${file} ${problem}; both moved to ${quarantineDir(file)}; rerun to retrain this model`,
+    );
   }
   let o = 0;
   return sizes.map((s) => flat.slice(o, (o += s)));

@@ -8,7 +8,7 @@
  * sweeps that finishes in about a quarter of an hour on a 2-core machine.
  */
 import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
-import { Architecture, ARCHITECTURES, LossKind } from '../models/models';
+import { Architecture, ARCHITECTURES, LossKind, parseArchitecture } from '../models/models';
 import { DEFAULT_ORDER, randomOrder, Selection } from '../data/tasks';
 import { calibrationPath, readCalibration } from './calibration';
 import { configKey } from './store';
@@ -36,7 +36,13 @@ export interface Profile {
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
   /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
-  mnist1d: { numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings; llcByArchitecture?: Partial<Record<Architecture, SgldSettings>> };
+  mnist1d: {
+    numTrain: number;
+    numTest: number;
+    train: TrainSettings;
+    llc: SgldSettings;
+    llcByArchitecture?: Partial<Record<Architecture, SgldSettings>>;
+  };
 }
 
 /** |{0,1}| in MNIST-1D's default training / test split (checked by test/mnist1d-models.test.ts). */
@@ -59,7 +65,12 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2],
     sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
     fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
-    mnist1d: { numTrain: 256, numTest: 128, train: { epochs: 2, batchSize: 64, learningRate: 1e-2 }, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 } },
+    mnist1d: {
+      numTrain: 256,
+      numTest: 128,
+      train: { epochs: 2, batchSize: 64, learningRate: 1e-2 },
+      llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 },
+    },
   },
   /** The write-up: Adam 1e-2, batch 256, ≤ 20 epochs, n = 12,665; SGLD γ = 10, ε = 2e-4, 2000 steps, m = 256, nβ = n/log n. */
   full: {
@@ -73,7 +84,12 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
-    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 4, numDraws: 2000, numBurnin: 500, batchSize: 100 } },
+    mnist1d: {
+      numTrain: MNIST1D_PAIR_TRAIN,
+      numTest: MNIST1D_PAIR_TEST,
+      train: MNIST1D_TRAIN,
+      llc: { ...WRITEUP_LLC, numChains: 4, numDraws: 2000, numBurnin: 500, batchSize: 100 },
+    },
   },
   /** Same sweeps, smaller: n = 2,000, ≤ 6 epochs, 600 SGLD steps with m = 64, 3 seeds, 6 shuffled orders (≈ 15 + 25 min on 2 cores). */
   quick: {
@@ -87,7 +103,12 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2, 3, 4, 5, 6],
     sensitivity: { epsilons: [1e-4, 2e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
-    mnist1d: { numTrain: MNIST1D_PAIR_TRAIN, numTest: MNIST1D_PAIR_TEST, train: MNIST1D_TRAIN, llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 1000, numBurnin: 200, batchSize: 100 } },
+    mnist1d: {
+      numTrain: MNIST1D_PAIR_TRAIN,
+      numTest: MNIST1D_PAIR_TEST,
+      train: MNIST1D_TRAIN,
+      llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 1000, numBurnin: 200, batchSize: 100 },
+    },
   },
 };
 
@@ -120,15 +141,34 @@ export function calibratedProfile(dataDir?: string): Profile {
   const fromFile = (dataset: Dataset) => {
     const c = readCalibration(dataset, dataDir);
     if (c == null) return null;
-    if (!c.complete) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) is incomplete: run \`npm run calibrate${dataset === 'mnist' ? '' : ' -- --dataset ' + dataset}\` to finish it`);
-    if (c.chosen == null) throw new Error(`the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`);
+    if (!c.complete)
+      throw new Error(
+        `the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) is incomplete: run \`npm run calibrate${dataset === 'mnist' ? '' : ' -- --dataset ' + dataset}\` to finish it`,
+      );
+    if (c.chosen == null)
+      throw new Error(
+        `the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`,
+      );
     const { gamma, nbetaFactor, epsilon } = c.chosen;
-    const llc: SgldSettings = { gamma, nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain), numChains: c.options.numChains, numDraws: c.options.numDraws, numBurnin: c.options.numBurnin, stepsBetweenDraws: 1, batchSize: 256 };
-    const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<Record<Architecture, SgldSettings>>;
+    const llc: SgldSettings = {
+      gamma,
+      nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain),
+      numChains: c.options.numChains,
+      numDraws: c.options.numDraws,
+      numBurnin: c.options.numBurnin,
+      stepsBetweenDraws: 1,
+      batchSize: 256,
+    };
+    const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<
+      Record<Architecture, SgldSettings>
+    >;
     return { llc, byArch };
   };
   const mnist = fromFile('mnist');
-  if (mnist == null) throw new Error(`profile 'calibrated' needs a calibration: run \`npm run calibrate\` (writes ${calibrationPath('mnist', dataDir)})`);
+  if (mnist == null)
+    throw new Error(
+      `profile 'calibrated' needs a calibration: run \`npm run calibrate\` (writes ${calibrationPath('mnist', dataDir)})`,
+    );
   const m1d = fromFile('mnist1d');
   const full = PROFILES.full;
   return {
@@ -136,7 +176,9 @@ export function calibratedProfile(dataDir?: string): Profile {
     name: 'calibrated',
     llc: mnist.llc,
     llcByArchitecture: mnist.byArch,
-    mnist1d: m1d ? { ...full.mnist1d, llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize }, llcByArchitecture: m1d.byArch } : full.mnist1d,
+    mnist1d: m1d
+      ? { ...full.mnist1d, llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize }, llcByArchitecture: m1d.byArch }
+      : full.mnist1d,
   };
 }
 
@@ -148,7 +190,8 @@ export function getProfile(name: string): Profile {
 }
 
 export function parseSweep(name: string): SweepName {
-  if (!(SWEEPS as readonly string[]).includes(name)) throw new Error(`unknown sweep '${name}'; valid: ${SWEEPS.join(', ')}`);
+  if (!(SWEEPS as readonly string[]).includes(name))
+    throw new Error(`unknown sweep '${name}'; valid: ${SWEEPS.join(', ')}`);
   return name as SweepName;
 }
 
@@ -159,11 +202,45 @@ export interface SweepOptions {
   dataset?: Dataset;
 }
 
-function cell(p: Profile, dataset: Dataset, architecture: Architecture, order: readonly number[], k: number, seed: number, extra: Partial<CellConfig> = {}): CellConfig {
+function cell(
+  p: Profile,
+  dataset: Dataset,
+  architecture: Architecture,
+  order: readonly number[],
+  k: number,
+  seed: number,
+  extra: Partial<CellConfig> = {},
+): CellConfig {
   const d = dataset === 'mnist1d' ? p.mnist1d : p;
   const variant = { ...(p.loss ? { loss: p.loss } : {}), ...(p.selection ? { selection: p.selection } : {}) };
   const byArch = dataset === 'mnist1d' ? p.mnist1d.llcByArchitecture : p.llcByArchitecture;
-  return { dataset, architecture, order: order.slice(), k, seed, numTrain: d.numTrain, numTest: d.numTest, ...variant, train: { ...d.train }, llc: { ...d.llc, ...byArch?.[architecture] }, ...extra };
+  return {
+    dataset,
+    architecture,
+    order: order.slice(),
+    k,
+    seed,
+    numTrain: d.numTrain,
+    numTest: d.numTest,
+    ...variant,
+    train: { ...d.train },
+    llc: { ...d.llc, ...byArch?.[architecture] },
+    ...extra,
+  };
+}
+
+/**
+ * A profile's cell for one model on any set of digits: `labels` are the first k of the order
+ * (the other digits follow in the default order), so labels [0, 1] at seed 0 is the writeup
+ * sweep's k = 2, seed 0 cell — same key, same cached model, same numbers.
+ */
+export function profileCell(
+  profile: Profile,
+  // A string is checked by name (notebook settings are plain strings): 'mlp' | 'cnn'.
+  o: { architecture: Architecture | string; labels: readonly number[]; seed: number; dataset?: Dataset },
+): CellConfig {
+  const order = [...o.labels, ...DEFAULT_ORDER.filter((d) => !o.labels.includes(d))];
+  return cell(profile, o.dataset ?? 'mnist', parseArchitecture(o.architecture), order, o.labels.length, o.seed);
 }
 
 /** The cells of a sweep at a profile, in a fixed order. */
@@ -175,10 +252,12 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
   const out: CellConfig[] = [];
   switch (sweep) {
     case 'writeup':
-      for (const seed of seeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seed));
+      for (const seed of seeds)
+        for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, k, seed));
       break;
     case 'shuffled':
-      for (const os of profile.orderSeeds) for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seeds[0]));
+      for (const os of profile.orderSeeds)
+        for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seeds[0]));
       break;
     case 'sensitivity':
       for (const k of options.ks ?? profile.sensitivity.ks)
@@ -192,7 +271,13 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
     case 'fullmnist':
       if (dataset !== 'mnist') throw new Error(`the fullmnist sweep is MNIST only, got dataset '${dataset}'`);
       for (const seed of options.seeds ?? profile.fullMnist.seeds)
-        for (const a of archs) out.push(cell(profile, dataset, a, DEFAULT_ORDER, 10, seed, { numTrain: profile.fullMnist.numTrain, numTest: profile.fullMnist.numTest }));
+        for (const a of archs)
+          out.push(
+            cell(profile, dataset, a, DEFAULT_ORDER, 10, seed, {
+              numTrain: profile.fullMnist.numTrain,
+              numTest: profile.fullMnist.numTest,
+            }),
+          );
       break;
   }
   return out;
@@ -216,7 +301,16 @@ export function shardCells<T>(cells: T[], shard: { index: number; count: number 
 
 // ---------------------------------------------------------------- settings tag
 
-const TAG_NAMES: Record<string, string> = { epsilon: 'eps', gamma: 'gamma', nbeta: 'nbeta', numChains: 'chains', numDraws: 'draws', numBurnin: 'burnin', batchSize: 'm', stepsBetweenDraws: 'thin' };
+const TAG_NAMES: Record<string, string> = {
+  epsilon: 'eps',
+  gamma: 'gamma',
+  nbeta: 'nbeta',
+  numChains: 'chains',
+  numDraws: 'draws',
+  numBurnin: 'burnin',
+  batchSize: 'm',
+  stepsBetweenDraws: 'thin',
+};
 const TRAIN_TAG_NAMES: Record<string, string> = { epochs: 'epochs', learningRate: 'lr', batchSize: 'tbatch' };
 
 /**
@@ -229,7 +323,8 @@ const TRAIN_TAG_NAMES: Record<string, string> = { epochs: 'epochs', learningRate
  * digits of a hash of the cells.
  */
 export function cellsTag(cells: CellConfig[], defaults: CellConfig[]): string {
-  const set = (cs: CellConfig[], f: (c: CellConfig) => unknown) => [...new Set(cs.map((c) => JSON.stringify(f(c))))].sort();
+  const set = (cs: CellConfig[], f: (c: CellConfig) => unknown) =>
+    [...new Set(cs.map((c) => JSON.stringify(f(c))))].sort();
   const parts: string[] = [];
   const settings = (group: 'llc' | 'train', names: Record<string, string>) => {
     const fields = new Set([...cells, ...defaults].flatMap((c) => Object.keys(c[group])));
@@ -242,7 +337,11 @@ export function cellsTag(cells: CellConfig[], defaults: CellConfig[]): string {
   };
   settings('llc', TAG_NAMES);
   settings('train', TRAIN_TAG_NAMES);
-  for (const [name, f] of [['n', (c: CellConfig) => c.numTrain], ['ntest', (c: CellConfig) => c.numTest], ['loss', (c: CellConfig) => c.loss ?? 'ce']] as const) {
+  for (const [name, f] of [
+    ['n', (c: CellConfig) => c.numTrain],
+    ['ntest', (c: CellConfig) => c.numTest],
+    ['loss', (c: CellConfig) => c.loss ?? 'ce'],
+  ] as const) {
     const now = set(cells, f);
     if (!now.every((v) => set(defaults, f).includes(v))) parts.push(`${name}${now.length === 1 ? f(cells[0]) : 'var'}`);
   }

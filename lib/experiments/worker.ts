@@ -12,7 +12,13 @@ interface Job {
   dataDir?: string;
 }
 
-const send = (msg: unknown) => process.send?.(msg);
+/** What a worker tells the runner (lib/experiments/runner.ts). */
+export type WorkerMessage =
+  | { type: 'ready'; backend: string }
+  | { type: 'progress'; phase: 'train' | 'llc'; done: number; total: number }
+  | { type: 'done'; key: string }
+  | { type: 'error'; message: string };
+const send = (msg: WorkerMessage) => process.send?.(msg);
 
 // A worker lives only as long as its runner: if the runner dies (killed, crashed), the IPC
 // channel closes and the worker stops instead of computing a cell nobody will collect.

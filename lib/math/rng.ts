@@ -192,13 +192,25 @@ let normalsModule: NormalsWasm | null | undefined;
 export function normalsWasm(): NormalsWasm | null {
   if (normalsModule !== undefined) return normalsModule;
   normalsModule = null;
-  const WA = (globalThis as { WebAssembly?: any }).WebAssembly;
+  // The two constructors used here (the project's Node types do not declare WebAssembly).
+  const WA = (
+    globalThis as {
+      WebAssembly?: {
+        Module: new (bytes: Uint8Array) => object;
+        Instance: new (m: object, imports: object) => { exports: unknown };
+      };
+    }
+  ).WebAssembly;
   const env = typeof process !== 'undefined' ? process.env?.LLC_WASM_RNG : undefined;
   if (env != null && env !== '0' && env !== '1') throw new Error(`LLC_WASM_RNG must be 0 or 1, got '${env}'`);
   if (WA == null || env === '0') return null;
   const bytes = Uint8Array.from(atob(NORMALS_WASM_BASE64), (c) => c.charCodeAt(0));
   const instance = new WA.Instance(new WA.Module(bytes), { env: { log: Math.log, exp: Math.exp } });
-  const { memory, fillNormal, OUT } = instance.exports as { memory: { buffer: ArrayBuffer; grow(pages: number): number }; fillNormal(n: number, s: number): number; OUT: { value: number } };
+  const { memory, fillNormal, OUT } = instance.exports as {
+    memory: { buffer: ArrayBuffer; grow(pages: number): number };
+    fillNormal(n: number, s: number): number;
+    OUT: { value: number };
+  };
   const offset = OUT.value;
   const ensure = (bytes: number) => {
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));

@@ -26,12 +26,18 @@ export function variance(xs: ArrayLike<number>): number {
 
 /** ln Γ(x), Lanczos approximation (Numerical Recipes §6.1). */
 function lnGamma(x: number): number {
-  const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+  // The coefficients as Numerical Recipes prints them; each literal rounds to the nearest double.
+  /* eslint-disable no-loss-of-precision */
+  const c = [
+    76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2,
+    -0.5395239384953e-5,
+  ];
   let y = x;
   const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
   let ser = 1.000000000190015;
   for (const ci of c) ser += ci / ++y;
   return -tmp + Math.log((2.5066282746310005 * ser) / x);
+  /* eslint-enable no-loss-of-precision */
 }
 
 /** Continued fraction of the incomplete beta function (Numerical Recipes §6.4). */
@@ -111,14 +117,35 @@ export function chiSquareUpperTail(x: number, df: number): number {
 }
 
 // Wichura's AS241 (PPND16) coefficients, lowest degree first: |relative error| < 1e-16.
+// Printed as published (20 digits); each literal rounds to the nearest double, as intended.
+/* eslint-disable no-loss-of-precision */
 const AS241 = {
-  a: [3.3871328727963666080, 1.3314166789178437745e2, 1.9715909503065514427e3, 1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4, 3.3430575583588128105e4, 2.5090809287301226727e3],
-  b: [1, 4.2313330701600911252e1, 6.8718700749205790830e2, 5.3941960214247511077e3, 2.1213794301586595867e4, 3.9307895800092710610e4, 2.8729085735721942674e4, 5.2264952788528545610e3],
-  c: [1.42343711074968357734, 4.63033784615654529590, 5.76949722146069140550, 3.64784832476320460504, 1.27045825245236838258, 2.41780725177450611770e-1, 2.27238449892691845833e-2, 7.74545014278341407640e-4],
-  d: [1, 2.05319162663775882187, 1.67638483018380384940, 6.89767334985100004550e-1, 1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4, 1.05075007164441684324e-9],
-  e: [6.65790464350110377720, 5.46378491116411436990, 1.78482653991729133580, 2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7],
-  f: [1, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15],
+  a: [
+    3.387132872796366608, 1.3314166789178437745e2, 1.9715909503065514427e3, 1.3731693765509461125e4,
+    4.5921953931549871457e4, 6.7265770927008700853e4, 3.3430575583588128105e4, 2.5090809287301226727e3,
+  ],
+  b: [
+    1, 4.2313330701600911252e1, 6.871870074920579083e2, 5.3941960214247511077e3, 2.1213794301586595867e4,
+    3.930789580009271061e4, 2.8729085735721942674e4, 5.226495278852854561e3,
+  ],
+  c: [
+    1.42343711074968357734, 4.6303378461565452959, 5.7694972214606914055, 3.64784832476320460504,
+    1.27045825245236838258, 2.4178072517745061177e-1, 2.27238449892691845833e-2, 7.7454501427834140764e-4,
+  ],
+  d: [
+    1, 2.05319162663775882187, 1.6763848301838038494, 6.8976733498510000455e-1, 1.4810397642748007459e-1,
+    1.51986665636164571966e-2, 5.475938084995344946e-4, 1.05075007164441684324e-9,
+  ],
+  e: [
+    6.6579046435011037772, 5.4637849111641143699, 1.7848265399172913358, 2.9656057182850489123e-1,
+    2.6532189526576123093e-2, 1.2426609473880784386e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7,
+  ],
+  f: [
+    1, 5.9983220655588793769e-1, 1.3692988092273580531e-1, 1.48753612908506148525e-2, 7.868691311456132591e-4,
+    1.8463183175100546818e-5, 1.4215117583164458887e-7, 2.04426310338993978564e-15,
+  ],
 };
+/* eslint-enable no-loss-of-precision */
 
 const horner = (cs: number[], x: number): number => cs.reduceRight((acc, c) => acc * x + c, 0);
 
@@ -137,7 +164,8 @@ export function normalQuantile(p: number): number {
     return (q * horner(AS241.a, r)) / horner(AS241.b, r);
   }
   const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
-  const x = r <= 5 ? horner(AS241.c, r - 1.6) / horner(AS241.d, r - 1.6) : horner(AS241.e, r - 5) / horner(AS241.f, r - 5);
+  const x =
+    r <= 5 ? horner(AS241.c, r - 1.6) / horner(AS241.d, r - 1.6) : horner(AS241.e, r - 5) / horner(AS241.f, r - 5);
   return q < 0 ? -x : x;
 }
 
@@ -244,7 +272,18 @@ export function welchTTest(a: number[], b: number[], level = 0.95): TwoSampleTes
   const difference = ca.mean - cb.mean;
   const t = difference / se;
   const half = se > 0 && df > 0 ? tQuantile(1 - (1 - level) / 2, df) * se : NaN;
-  return { difference, lo: difference - half, hi: difference + half, t, df, p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN, meanA: ca.mean, meanB: cb.mean, nA: ca.n, nB: cb.n };
+  return {
+    difference,
+    lo: difference - half,
+    hi: difference + half,
+    t,
+    df,
+    p: df > 0 && Number.isFinite(t) ? tTwoSidedP(t, df) : NaN,
+    meanA: ca.mean,
+    meanB: cb.mean,
+    nA: ca.n,
+    nB: cb.n,
+  };
 }
 
 /** Pearson correlation with its two-sided p-value (t with n − 2 df); NaN with fewer than 3 pairs. */
@@ -295,7 +334,8 @@ export function ols(columns: Record<string, number[]>, y: number[], level = 0.95
   const names = Object.keys(columns);
   const p = names.length;
   const n = y.length;
-  for (const c of names) if (columns[c].length !== n) throw new Error(`ols: column '${c}' has ${columns[c].length} values, y has ${n}`);
+  for (const c of names)
+    if (columns[c].length !== n) throw new Error(`ols: column '${c}' has ${columns[c].length} values, y has ${n}`);
   if (n <= p) throw new Error(`ols: ${n} observations cannot fit ${p} coefficients`);
   // [XᵀX | I | Xᵀy], reduced to [I | (XᵀX)⁻¹ | β].
   const A = names.map((a, i) => {
@@ -308,7 +348,8 @@ export function ols(columns: Record<string, number[]>, y: number[], level = 0.95
   for (let c = 0; c < p; c++) {
     let piv = c;
     for (let r = c + 1; r < p; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
-    if (Math.abs(A[piv][c]) < 1e-12 * Math.max(1, Math.abs(A[c][c]))) throw new Error(`ols: the design is singular (column '${names[c]}' is a combination of the others)`);
+    if (Math.abs(A[piv][c]) < 1e-12 * Math.max(1, Math.abs(A[c][c])))
+      throw new Error(`ols: the design is singular (column '${names[c]}' is a combination of the others)`);
     [A[c], A[piv]] = [A[piv], A[c]];
     const d = A[c][c];
     for (let k = 0; k < 2 * p + 1; k++) A[c][k] /= d;
@@ -327,7 +368,15 @@ export function ols(columns: Record<string, number[]>, y: number[], level = 0.95
   const coefficients = names.map((name, j) => {
     const se = Math.sqrt(s2 * A[j][p + j]);
     const t = beta[j] / se;
-    return { name, estimate: beta[j], se, lo: beta[j] - tq * se, hi: beta[j] + tq * se, t, p: se > 0 ? tTwoSidedP(t, df) : NaN };
+    return {
+      name,
+      estimate: beta[j],
+      se,
+      lo: beta[j] - tq * se,
+      hi: beta[j] + tq * se,
+      t,
+      p: se > 0 ? tTwoSidedP(t, df) : NaN,
+    };
   });
   return { coefficients, sse, df, n };
 }

@@ -33,4 +33,5 @@ export function dense(name: string, inputs: number, outputs: number): ParamSpec[
 }
 
 /** x·W + b. */
-export const affine = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+export const affine = (x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D =>
+  tf.add(tf.matMul(x, w as tf.Tensor2D), b);

@@ -17,11 +17,16 @@ function conv1d(name: string, size: number, inC: number, outC: number): ParamSpe
 }
 
 /** Output length of a 1-D convolution with explicit padding p on both sides. */
-export const conv1dLength = (length: number, kernel: number, stride: number, pad: number): number => Math.floor((length + 2 * pad - kernel) / stride) + 1;
+export const conv1dLength = (length: number, kernel: number, stride: number, pad: number): number =>
+  Math.floor((length + 2 * pad - kernel) / stride) + 1;
 
 /** conv1d with symmetric explicit padding (tfjs conv1d takes 'valid' | 'same' | a number only for 2-D). */
 function conv1dPadded(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, stride: number, pad: number): tf.Tensor3D {
-  const padded = tf.pad(x, [[0, 0], [pad, pad], [0, 0]]);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [pad, pad],
+    [0, 0],
+  ]);
   return tf.add(tf.conv1d(padded, w as tf.Tensor3D, stride, 'valid'), b) as tf.Tensor3D;
 }
 
@@ -40,7 +45,11 @@ export function mlp1dDef(length = 40, hidden = 100, numOutputs = 10): ModelDef {
     architecture: 'mlp',
     inputShape: [length],
     numOutputs,
-    params: [...dense('linear1', length, hidden), ...dense('linear2', hidden, hidden), ...dense('linear3', hidden, numOutputs)],
+    params: [
+      ...dense('linear1', length, hidden),
+      ...dense('linear2', hidden, hidden),
+      ...dense('linear3', hidden, numOutputs),
+    ],
     forward([w1, b1, w2, b2, w3, b3], x) {
       const h1 = tf.relu(affine(tf.reshape(x, [-1, length]) as tf.Tensor2D, w1, b1));
       return affine(tf.relu(affine(h1, w2, b2)), w3, b3);
@@ -57,7 +66,12 @@ export function cnn1dDef(length = 40, channels = 25, numOutputs = 10): ModelDef 
     architecture: 'cnn',
     inputShape: [length],
     numOutputs,
-    params: [...conv1d('conv1', 5, 1, channels), ...conv1d('conv2', 3, channels, channels), ...conv1d('conv3', 3, channels, channels), ...dense('linear', flat, numOutputs)],
+    params: [
+      ...conv1d('conv1', 5, 1, channels),
+      ...conv1d('conv2', 3, channels, channels),
+      ...conv1d('conv3', 3, channels, channels),
+      ...dense('linear', flat, numOutputs),
+    ],
     forward([k1, c1, k2, c2, k3, c3, w, b], x) {
       const x3 = tf.reshape(x, [-1, length, 1]) as tf.Tensor3D;
       const a1 = tf.relu(conv1dPadded(x3, k1, c1, 2, 1));

@@ -54,7 +54,12 @@ export function cnnDef(numOutputs = 10): ModelDef {
     architecture: 'cnn',
     inputShape: [28, 28, 1],
     numOutputs,
-    params: [...conv('conv1', 3, 1, 16), ...conv('conv2', 3, 16, 16), ...dense('fc1', flat, 64), ...dense('fc2', 64, numOutputs)],
+    params: [
+      ...conv('conv1', 3, 1, 16),
+      ...conv('conv2', 3, 16, 16),
+      ...dense('fc1', flat, 64),
+      ...dense('fc2', 64, numOutputs),
+    ],
     forward([k1, c1, k2, c2, w1, b1, w2, b2], x) {
       const x4 = tf.reshape(x, [-1, 28, 28, 1]) as tf.Tensor4D;
       const a1 = tf.relu(tf.add(tf.conv2d(x4, k1 as tf.Tensor4D, 1, 'valid'), c1)) as tf.Tensor4D;
@@ -111,7 +116,12 @@ export function labelSelector(labels: readonly number[], numOutputs = 10): tf.Te
  * Mean cross-entropy over the task's logits only (the write-up's masked loss):
  * L(w; x, y) = −(1/B) Σ log softmax(f_w(x)·S)[y], y = position of the digit in `labels`.
  */
-export function maskedCrossEntropy(logits: tf.Tensor2D, selector: tf.Tensor2D, yPos: tf.Tensor1D, loss: LossKind = 'ce'): tf.Scalar {
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  selector: tf.Tensor2D,
+  yPos: tf.Tensor1D,
+  loss: LossKind = 'ce',
+): tf.Scalar {
   return taskLossOfLogits(tf.matMul(logits, selector) as tf.Tensor2D, yPos, loss);
 }
 
@@ -124,7 +134,8 @@ export const LOSSES = ['ce', 'writeup'] as const;
 export type LossKind = (typeof LOSSES)[number];
 
 export function parseLoss(value: string): LossKind {
-  if (!(LOSSES as readonly string[]).includes(value)) throw new Error(`unknown loss '${value}'; valid: ${LOSSES.join(', ')}`);
+  if (!(LOSSES as readonly string[]).includes(value))
+    throw new Error(`unknown loss '${value}'; valid: ${LOSSES.join(', ')}`);
   return value as LossKind;
 }
 

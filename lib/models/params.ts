@@ -17,7 +17,13 @@ export function segmentSizes(shapes: number[][]): number[] {
 
 /** θ = concat of every tensor flattened, in order. */
 export function flatten(ws: tf.Tensor[]): tf.Tensor1D {
-  return tf.tidy(() => tf.concat(ws.map((w) => tf.reshape(w, [-1])), 0) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.concat(
+        ws.map((w) => tf.reshape(w, [-1])),
+        0,
+      ) as tf.Tensor1D,
+  );
 }
 
 /** The per-parameter tensors of θ (views made by one split; call inside a tidy or dispose them). */

@@ -65,7 +65,11 @@ export function notebookProfile(setting: string): string {
 let lastSweepTag = '';
 
 /** The rows of a sweep at a profile: cached cells are read, missing ones computed (in parallel workers). */
-export async function sweepResults(sweep: SweepName, profile: string, options: SweepOptions & { workers?: number; transform?: (c: CellConfig) => CellConfig } = {}): Promise<ResultRow[]> {
+export async function sweepResults(
+  sweep: SweepName,
+  profile: string,
+  options: SweepOptions & { workers?: number; transform?: (c: CellConfig) => CellConfig } = {},
+): Promise<ResultRow[]> {
   let cells = sweepCells(sweep, getProfile(profile), options);
   if (options.transform) cells = cells.map(options.transform);
   lastSweepTag = cellsTag(cells, sweepCells(sweep, getProfile(profile), { dataset: options.dataset }));
@@ -102,7 +106,10 @@ export function figureTag(name: string, settings = notebookSettings(), sweepTag 
         .filter(([k, v]) => k in settings && canonicalJson(settings[k]) !== canonicalJson(v))
         .map(([k]) => `${k}-${tagValue(settings[k])}`)
     : [];
-  const tag = [changed.join('_'), sweepTag].filter(Boolean).join('-').replace(/[^A-Za-z0-9.,+_-]/g, '_');
+  const tag = [changed.join('_'), sweepTag]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^A-Za-z0-9.,+_-]/g, '_');
   return tag;
 }
 
@@ -112,7 +119,11 @@ export function figureTag(name: string, settings = notebookSettings(), sweepTag 
  * settings or sweep differ from those of the committed figure (figureTag), so a rerun with
  * other settings never overwrites it. Returns nothing, so a cell ending in it prints nothing more.
  */
-export async function showFigure(spec: Spec, name: string, options: string | { figuresDir?: string; settings?: Record<string, unknown> } = {}): Promise<void> {
+export async function showFigure(
+  spec: Spec,
+  name: string,
+  options: string | { figuresDir?: string; settings?: Record<string, unknown> } = {},
+): Promise<void> {
   const o = typeof options === 'string' ? { figuresDir: options } : options;
   const tag = figureTag(name, o.settings ?? notebookSettings());
   const fig = await saveFigure(spec, name, o.figuresDir, { tag });
@@ -132,7 +143,10 @@ export async function showFigure(spec: Spec, name: string, options: string | { f
 }
 
 /** Show records as a table (through a danfo DataFrame; get one with toDataFrame). Returns nothing, so a cell ending in it prints nothing more. */
-export function showTable(records: object[], options: { columns?: string[]; digits?: number; caption?: string } = {}): void {
+export function showTable(
+  records: object[],
+  options: { columns?: string[]; digits?: number; caption?: string } = {},
+): void {
   const df = toDataFrame(records, options.columns);
   const digits = options.digits ?? 4;
   const cols: string[] = df.columns;

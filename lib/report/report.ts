@@ -10,7 +10,8 @@ import { meanCI } from '../math/stats';
 
 /** One table cell: integers exact, other numbers to `digits` significant digits, lists comma-joined. */
 export function formatCell(v: unknown, digits = 4): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v);
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v);
   return Array.isArray(v) ? v.join(',') : String(v ?? '');
 }
 
@@ -21,11 +22,19 @@ export function formatCell(v: unknown, digits = 4): string {
 export function markdownTable(records: object[], columns?: string[], digits = 4): string {
   if (records.length === 0) return '(no rows)';
   const cols = columns ?? Object.keys(records[0]);
-  const lines = records.map((r) => `| ${cols.map((c) => formatCell((r as Record<string, unknown>)[c], digits)).join(' | ')} |`);
+  const lines = records.map(
+    (r) => `| ${cols.map((c) => formatCell((r as Record<string, unknown>)[c], digits)).join(' | ')} |`,
+  );
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...lines].join('\n');
 }
 
-export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: string, figuresDir?: string, log = console.log): Promise<string[]> {
+export async function reportSweep(
+  sweep: SweepName,
+  rows: ResultRow[],
+  profile: string,
+  figuresDir?: string,
+  log = console.log,
+): Promise<string[]> {
   if (rows.length === 0) {
     log('no finished cells to summarise yet');
     return [];
@@ -33,17 +42,34 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
   const written: string[] = [];
   // MNIST-1D figures get their own names so they never overwrite MNIST's.
   const prefix = rows[0].dataset === 'mnist' ? profile : `${profile}-${rows[0].dataset}`;
-  const save = async (spec: object, name: string) => written.push((await saveFigure(spec as any, `${prefix}-${name}`, figuresDir)).pngPath);
+  const save = async (spec: object, name: string) =>
+    written.push((await saveFigure(spec as Parameters<typeof saveFigure>[0], `${prefix}-${name}`, figuresDir)).pngPath);
   // The notebooks write the same files: same titles, so a figure does not depend on who wrote it last.
   const ds = rows[0].dataset === 'mnist1d' ? 'MNIST-1D: ' : '';
   const failed = rows.filter((r) => r.failed).length;
   const flagged = rows.filter((r) => r.flags.length > 0).length;
   const dropped = droppedReasons(rows);
-  log(`${rows.length} cells; ${failed} failed and left out of every mean and fit${dropped ? ` (${dropped})` : ''}; ${flagged} with diagnostic flags (kept; see the 'flagged' column)`);
+  log(
+    `${rows.length} cells; ${failed} failed and left out of every mean and fit${dropped ? ` (${dropped})` : ''}; ${flagged} with diagnostic flags (kept; see the 'flagged' column)`,
+  );
   if (sweep === 'writeup' || sweep === 'fullmnist') {
     const summary = summarize(rows);
     log('\nλ̂ by architecture and number of labels (mean, sd, 95 % CI over seeds):');
-    log(markdownTable(summary, ['architecture', 'k', 'mean', 'sd', 'count', 'ciLo', 'ciHi', 'failed', 'flagged', 'dropped', 'testAccuracy']));
+    log(
+      markdownTable(summary, [
+        'architecture',
+        'k',
+        'mean',
+        'sd',
+        'count',
+        'ciLo',
+        'ciHi',
+        'failed',
+        'flagged',
+        'dropped',
+        'testAccuracy',
+      ]),
+    );
     if (sweep === 'writeup') {
       const fits = fitByArchitecture(rows);
       log('\nlinear fit λ̂ = intercept + slope·k:');
@@ -59,11 +85,28 @@ export async function reportSweep(sweep: SweepName, rows: ResultRow[], profile: 
     log('\ncrossover k (smallest k from which MLP − CNN stays > 0) per label order:');
     log(markdownTable(orders.map((o) => ({ order: o.order, crossover: o.crossover, signChanges: o.signChanges }))));
     const ci = meanCI(orders.map((o) => o.crossover).filter(Number.isFinite));
-    log(`crossover: mean ${ci.mean.toFixed(2)}, 95 % CI [${ci.lo.toFixed(2)}, ${ci.hi.toFixed(2)}] over ${ci.n} orders with a crossover (of ${orders.length})`);
-    await save(shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`), 'shuffled-orders');
+    log(
+      `crossover: mean ${ci.mean.toFixed(2)}, 95 % CI [${ci.lo.toFixed(2)}, ${ci.hi.toFixed(2)}] over ${ci.n} orders with a crossover (of ${orders.length})`,
+    );
+    await save(
+      shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`),
+      'shuffled-orders',
+    );
   } else if (sweep === 'sensitivity') {
     log('\nλ̂ over the ε × γ grid:');
-    log(markdownTable(rows.map((r) => ({ architecture: r.architecture, k: r.k, epsilon: r.config.llc.epsilon, gamma: r.config.llc.gamma, llcMean: r.llcMean, llcMcse: r.llcMcse, flags: [...new Set(r.flags)].join(',') || 'healthy' }))));
+    log(
+      markdownTable(
+        rows.map((r) => ({
+          architecture: r.architecture,
+          k: r.k,
+          epsilon: r.config.llc.epsilon,
+          gamma: r.config.llc.gamma,
+          llcMean: r.llcMean,
+          llcMcse: r.llcMcse,
+          flags: [...new Set(r.flags)].join(',') || 'healthy',
+        })),
+      ),
+    );
     await save(sensitivitySpec(rows, `${ds}λ̂ over ε × γ (${profile})`), 'sensitivity');
   }
   if (written.length) log(`\nfigures: ${written.join(', ')}`);

@@ -3,9 +3,22 @@
  * fits of λ̂ against k, the paired MLP − CNN gap, crossover points of label orders.
  * Plain arrays in, plain arrays out; `toDataFrame` turns any of them into a danfo DataFrame.
  */
+/** A danfo DataFrame: danfojs ships no type declarations that resolve here, so its documented API is used untyped. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+type DataFrame = any;
 import { ResultRow } from '../experiments/experiment';
 import { Architecture } from '../models/models';
-import { Coefficient, fUpperTail, linearFit, LinearFit, meanCI, ols, OlsFit, pairedTTest, tTwoSidedP } from '../math/stats';
+import {
+  Coefficient,
+  fUpperTail,
+  linearFit,
+  LinearFit,
+  meanCI,
+  ols,
+  OlsFit,
+  pairedTTest,
+  tTwoSidedP,
+} from '../math/stats';
 
 export interface SummaryOptions {
   /**
@@ -36,10 +49,11 @@ export interface SummaryRow {
 /** Left-out rows counted by reason ('' when none). */
 export function droppedReasons(rows: ResultRow[], exclude: SummaryOptions['exclude'] = 'failed'): string {
   const counts = new Map<string, number>();
-  for (const r of rows) if (excluded(r, exclude)) {
-    const why = r.failed ? r.failReason ?? 'diverged' : [...new Set(r.flags)].join('+');
-    counts.set(why, (counts.get(why) ?? 0) + 1);
-  }
+  for (const r of rows)
+    if (excluded(r, exclude)) {
+      const why = r.failed ? (r.failReason ?? 'diverged') : [...new Set(r.flags)].join('+');
+      counts.set(why, (counts.get(why) ?? 0) + 1);
+    }
   return [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
 }
 
@@ -62,7 +76,10 @@ export function summarize(rows: ResultRow[], options: SummaryOptions = {}): Summ
   const out: SummaryRow[] = [];
   for (const group of groupBy(rows, (r) => `${r.architecture}|${r.k}`).values()) {
     const kept = group.filter((r) => !excluded(r, options.exclude));
-    const ci = meanCI(kept.map((r) => r.llcMean), options.level);
+    const ci = meanCI(
+      kept.map((r) => r.llcMean),
+      options.level,
+    );
     out.push({
       architecture: group[0].architecture,
       k: group[0].k,
@@ -87,9 +104,18 @@ export interface FitRow extends LinearFit {
 
 /** λ̂ = intercept + slope · k per architecture, fitted to every (non-excluded) row. */
 export function fitByArchitecture(rows: ResultRow[], options: SummaryOptions = {}): FitRow[] {
-  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude ?? 'failed') && Number.isFinite(r.llcMean)), (r) => r.architecture).values()].map((g) => ({
+  return [
+    ...groupBy(
+      rows.filter((r) => !excluded(r, options.exclude ?? 'failed') && Number.isFinite(r.llcMean)),
+      (r) => r.architecture,
+    ).values(),
+  ].map((g) => ({
     architecture: g[0].architecture,
-    ...linearFit(g.map((r) => r.k), g.map((r) => r.llcMean), options.level),
+    ...linearFit(
+      g.map((r) => r.k),
+      g.map((r) => r.llcMean),
+      options.level,
+    ),
   }));
 }
 
@@ -120,14 +146,20 @@ export interface GapPair {
 export function gapPairs(rows: ResultRow[], options: SummaryOptions = {}): GapPair[] {
   const kept = rows.filter((r) => !excluded(r, options.exclude));
   const cnn = new Map(kept.filter((r) => r.architecture === 'cnn').map((r) => [pairKey(r), r]));
-  return kept.filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r))).map((m) => ({ k: m.k, seed: m.seed, order: m.order, mlp: m, cnn: cnn.get(pairKey(m))! }));
+  return kept
+    .filter((r) => r.architecture === 'mlp' && cnn.has(pairKey(r)))
+    .map((m) => ({ k: m.k, seed: m.seed, order: m.order, mlp: m, cnn: cnn.get(pairKey(m))! }));
 }
 
 /** MLP − CNN per k, paired by (seed, order), with a paired t-test. */
 export function gapByK(rows: ResultRow[], options: SummaryOptions = {}): GapRow[] {
   return [...groupBy(gapPairs(rows, options), (p) => String(p.k)).values()]
     .map((g) => {
-      const t = pairedTTest(g.map((p) => p.mlp.llcMean), g.map((p) => p.cnn.llcMean), options.level);
+      const t = pairedTTest(
+        g.map((p) => p.mlp.llcMean),
+        g.map((p) => p.cnn.llcMean),
+        options.level,
+      );
       return {
         k: g[0].mlp.k,
         gap: t.mean,
@@ -155,7 +187,12 @@ export interface CrossoverRow {
 
 /** Per label order: where MLP − CNN changes sign (the comment thread's crossover near five classes). */
 export function crossovers(rows: ResultRow[], options: SummaryOptions = {}): CrossoverRow[] {
-  return [...groupBy(rows.filter((r) => !excluded(r, options.exclude)), (r) => r.order).values()].map((g) => {
+  return [
+    ...groupBy(
+      rows.filter((r) => !excluded(r, options.exclude)),
+      (r) => r.order,
+    ).values(),
+  ].map((g) => {
     const gaps = gapByK(g).map((x) => ({ k: x.k, gap: x.gap }));
     let crossover = NaN;
     for (let i = gaps.length - 1; i >= 0 && gaps[i].gap > 0; i--) crossover = gaps[i].k;
@@ -165,8 +202,50 @@ export function crossovers(rows: ResultRow[], options: SummaryOptions = {}): Cro
   });
 }
 
+export interface OrderGapRow {
+  k: number;
+  /** Mean of MLP − CNN over label orders, its sd across orders and 95 % t-interval. */
+  meanGap: number;
+  sdAcrossOrders: number;
+  ciLo: number;
+  ciHi: number;
+  orders: number;
+  /** Orders whose gap at this k is positive. */
+  positive: number;
+}
+
+/** The gap at each k across label orders: how much of it is the number of classes, how much the order. */
+export function gapAcrossOrders(orders: CrossoverRow[], level = 0.95): OrderGapRow[] {
+  const ks = [...new Set(orders.flatMap((o) => o.gaps.map((g) => g.k)))].sort((a, b) => a - b);
+  return ks.map((k) => {
+    const g = orders.map((o) => o.gaps.find((x) => x.k === k)?.gap).filter((v): v is number => v != null);
+    const ci = meanCI(g, level);
+    return {
+      k,
+      meanGap: ci.mean,
+      sdAcrossOrders: ci.sd,
+      ciLo: ci.lo,
+      ciHi: ci.hi,
+      orders: ci.n,
+      positive: g.filter((v) => v > 0).length,
+    };
+  });
+}
+
+/**
+ * Is "the curves cross near k classes" a property of the number of classes? Not when the
+ * crossover moves by 2 or more across label orders, or when most orders' gap flips sign
+ * more than once along k (then the gap is noise-dominated and no crossover is defined).
+ */
+export function crossoverStability(orders: CrossoverRow[]): { stable: boolean; spread: number; flipping: number } {
+  const xs = orders.map((o) => o.crossover).filter(Number.isFinite);
+  const spread = xs.length ? Math.max(...xs) - Math.min(...xs) : NaN;
+  const flipping = orders.filter((o) => o.signChanges > 1).length;
+  return { stable: !(spread >= 2 || flipping > orders.length / 2), spread, flipping };
+}
+
 /** Any array of flat records as a danfo DataFrame (danfo is loaded on first use: it is slow to import). */
-export function toDataFrame(records: object[], columns?: string[]): any {
+export function toDataFrame(records: object[], columns?: string[]): DataFrame {
   const dfd = require('danfojs');
   // Every record gets every column (NaN where it has none: e.g. a label order missing a k whose cells failed).
   const keys = columns ?? [...new Set(records.flatMap((r) => Object.keys(r)))];
@@ -174,7 +253,14 @@ export function toDataFrame(records: object[], columns?: string[]): any {
     const o: Record<string, unknown> = {};
     for (const k of keys) {
       const v = (r as Record<string, unknown>)[k];
-      o[k] = v === undefined ? NaN : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(5)) : Array.isArray(v) ? v.join(',') : v; // integers (counts, parameters) stay exact
+      o[k] =
+        v === undefined
+          ? NaN
+          : typeof v === 'number' && !Number.isInteger(v)
+            ? Number(v.toPrecision(5))
+            : Array.isArray(v)
+              ? v.join(',')
+              : v; // integers (counts, parameters) stay exact
     }
     return o;
   });
@@ -182,7 +268,33 @@ export function toDataFrame(records: object[], columns?: string[]): any {
 }
 
 /** The columns of a results table, in the order people read them. */
-export const RESULT_COLUMNS = ['architecture', 'k', 'seed', 'order', 'loss', 'epsilon', 'gamma', 'nbeta', 'llcMean', 'llcMcse', 'failed', 'failReason', 'flags', 'acceptance', 'rhatRank', 'essBulk', 'testAccuracy', 'trainLoss', 'epochs', 'stoppedBecause', 'numTrain', 'numParams', 'backend', 'trainSeconds', 'llcSeconds'];
+export const RESULT_COLUMNS = [
+  'architecture',
+  'k',
+  'seed',
+  'order',
+  'loss',
+  'epsilon',
+  'gamma',
+  'nbeta',
+  'llcMean',
+  'llcMcse',
+  'failed',
+  'failReason',
+  'flags',
+  'acceptance',
+  'rhatRank',
+  'essBulk',
+  'testAccuracy',
+  'trainLoss',
+  'epochs',
+  'stoppedBecause',
+  'numTrain',
+  'numParams',
+  'backend',
+  'trainSeconds',
+  'llcSeconds',
+];
 
 /** One flat record per cell (settings and results), for a DataFrame or a CSV file. */
 export function resultRecords(rows: ResultRow[]): Record<string, unknown>[] {
@@ -193,12 +305,14 @@ export function resultRecords(rows: ResultRow[]): Record<string, unknown>[] {
     gamma: r.config.llc.gamma,
     nbeta: r.nbeta,
     flags: [...new Set(r.flags)].join(' '),
-    acceptance: r.acceptancePerChain?.length ? r.acceptancePerChain.reduce((a, b) => a + b, 0) / r.acceptancePerChain.length : NaN,
+    acceptance: r.acceptancePerChain?.length
+      ? r.acceptancePerChain.reduce((a, b) => a + b, 0) / r.acceptancePerChain.length
+      : NaN,
   }));
 }
 
 /** Rows of a sweep as a danfo DataFrame (RESULT_COLUMNS): groupby, describe, toCSV as usual. */
-export function resultsFrame(rows: ResultRow[]): any {
+export function resultsFrame(rows: ResultRow[]): DataFrame {
   return toDataFrame(resultRecords(rows), RESULT_COLUMNS);
 }
 
@@ -208,7 +322,12 @@ export function resultsFrameCsv(rows: ResultRow[]): string {
     const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? '');
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [RESULT_COLUMNS.join(','), ...resultRecords(rows).map((r) => RESULT_COLUMNS.map((c) => quote(r[c])).join(','))].join('\n') + '\n';
+  return (
+    [
+      RESULT_COLUMNS.join(','),
+      ...resultRecords(rows).map((r) => RESULT_COLUMNS.map((c) => quote(r[c])).join(',')),
+    ].join('\n') + '\n'
+  );
 }
 
 // ---- Comparing the MLP − CNN gap across data sets (notebook 05) ----
@@ -238,7 +357,16 @@ export function relativeGapByK(rows: ResultRow[], options: SummaryOptions = {}):
     .map((g) => {
       const rel = meanCI(g.map(relativeGap), options.level);
       const acc = meanCI(g.map(accuracyAdvantage), options.level);
-      return { k: g[0].k, relativeGap: rel.mean, ciLo: rel.lo, ciHi: rel.hi, pairs: rel.n, accuracyAdvantage: acc.mean, accuracyLo: acc.lo, accuracyHi: acc.hi };
+      return {
+        k: g[0].k,
+        relativeGap: rel.mean,
+        ciLo: rel.lo,
+        ciHi: rel.hi,
+        pairs: rel.n,
+        accuracyAdvantage: acc.mean,
+        accuracyLo: acc.lo,
+        accuracyHi: acc.hi,
+      };
     })
     .sort((a, b) => a.k - b.k);
 }
@@ -261,12 +389,30 @@ export interface ElasticityRow {
  * slope of log λ̂ on log ε is 0; a slope of 1 means λ̂ is proportional to ε, i.e. it
  * measures how far the chain travels in its fixed number of steps.
  */
-export function stepSizeElasticity(rows: ResultRow[], options: { maxEpsilon?: number; level?: number } = {}): ElasticityRow[] {
+export function stepSizeElasticity(
+  rows: ResultRow[],
+  options: { maxEpsilon?: number; level?: number } = {},
+): ElasticityRow[] {
   const maxEpsilon = options.maxEpsilon ?? 1e-3;
   return [...groupBy(rows, (r) => `${r.architecture}|${r.k}|${r.config.llc.gamma}`).values()].map((group) => {
     const g = group.filter((r) => Number.isFinite(r.llcMean) && r.llcMean > 0 && r.config.llc.epsilon! <= maxEpsilon);
-    const fit = g.length >= 3 ? linearFit(g.map((r) => Math.log(r.config.llc.epsilon!)), g.map((r) => Math.log(r.llcMean)), options.level) : null;
-    return { architecture: group[0].architecture, k: group[0].k, gamma: group[0].config.llc.gamma!, points: g.length, elasticity: fit?.slope ?? NaN, ciLo: fit?.slopeLo ?? NaN, ciHi: fit?.slopeHi ?? NaN };
+    const fit =
+      g.length >= 3
+        ? linearFit(
+            g.map((r) => Math.log(r.config.llc.epsilon!)),
+            g.map((r) => Math.log(r.llcMean)),
+            options.level,
+          )
+        : null;
+    return {
+      architecture: group[0].architecture,
+      k: group[0].k,
+      gamma: group[0].config.llc.gamma!,
+      points: g.length,
+      elasticity: fit?.slope ?? NaN,
+      ciLo: fit?.slopeLo ?? NaN,
+      ciHi: fit?.slopeHi ?? NaN,
+    };
   });
 }
 
@@ -345,10 +491,26 @@ export interface PooledGap {
 export function pooledGap(rows: ResultRow[], options: SummaryOptions = {}): PooledGap {
   const pairs = gapPairs(rows, options);
   const bySeed = [...groupBy(pairs, (p) => `${p.seed}|${p.order}`).values()];
-  const abs = meanCI(bySeed.map((g) => g.reduce((a, p) => a + p.mlp.llcMean - p.cnn.llcMean, 0) / g.length), options.level);
-  const rel = meanCI(bySeed.map((g) => g.reduce((a, p) => a + relativeGap(p), 0) / g.length), options.level);
+  const abs = meanCI(
+    bySeed.map((g) => g.reduce((a, p) => a + p.mlp.llcMean - p.cnn.llcMean, 0) / g.length),
+    options.level,
+  );
+  const rel = meanCI(
+    bySeed.map((g) => g.reduce((a, p) => a + relativeGap(p), 0) / g.length),
+    options.level,
+  );
   const p = (ci: typeof abs) => (ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN);
-  return { gap: abs.mean, lo: abs.lo, hi: abs.hi, p: p(abs), seeds: abs.n, relative: rel.mean, relativeLo: rel.lo, relativeHi: rel.hi, relativeP: p(rel) };
+  return {
+    gap: abs.mean,
+    lo: abs.lo,
+    hi: abs.hi,
+    p: p(abs),
+    seeds: abs.n,
+    relative: rel.mean,
+    relativeLo: rel.lo,
+    relativeHi: rel.hi,
+    relativeP: p(rel),
+  };
 }
 
 export interface DivergenceTest {
@@ -392,7 +554,16 @@ export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOpt
       // a κ with no k beyond it: not a hinge
     }
   }
-  return { split, change: ci.mean, lo: ci.lo, hi: ci.hi, p: ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN, seeds: ci.n, hinge: best.kappa, hingeSlope: best.slope };
+  return {
+    split,
+    change: ci.mean,
+    lo: ci.lo,
+    hi: ci.hi,
+    p: ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN,
+    seeds: ci.n,
+    hinge: best.kappa,
+    hingeSlope: best.slope,
+  };
 }
 
 /**
@@ -403,7 +574,11 @@ export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOpt
 export function gapAccuracyModel(rows: ResultRow[], options: SummaryOptions = {}): OlsFit {
   const pairs = gapPairs(rows, options);
   return ols(
-    { intercept: pairs.map(() => 1), k: pairs.map((p) => p.k), accuracyPoints: pairs.map((p) => 100 * accuracyAdvantage(p)) },
+    {
+      intercept: pairs.map(() => 1),
+      k: pairs.map((p) => p.k),
+      accuracyPoints: pairs.map((p) => 100 * accuracyAdvantage(p)),
+    },
     pairs.map((p) => p.mlp.llcMean - p.cnn.llcMean),
     options.level,
   );

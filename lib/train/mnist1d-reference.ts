@@ -29,11 +29,12 @@ export const MNIST1D_REFERENCE_MODELS = ['logistic', 'mlp', 'cnn'] as const;
 export type Mnist1dReferenceModel = (typeof MNIST1D_REFERENCE_MODELS)[number];
 
 /** Test accuracy in % from the MNIST-1D README (plain and spatially shuffled sequence). */
-export const MNIST1D_REFERENCE_ACCURACY: Readonly<Record<Mnist1dReferenceModel, { plain: number; shuffled: number }>> = Object.freeze({
-  logistic: { plain: 32, shuffled: 32 },
-  mlp: { plain: 68, shuffled: 68 },
-  cnn: { plain: 94, shuffled: 56 },
-});
+export const MNIST1D_REFERENCE_ACCURACY: Readonly<Record<Mnist1dReferenceModel, { plain: number; shuffled: number }>> =
+  Object.freeze({
+    logistic: { plain: 32, shuffled: 32 },
+    mlp: { plain: 68, shuffled: 68 },
+    cnn: { plain: 94, shuffled: 56 },
+  });
 
 /** The reference's training (`get_model_args()`): Adam lr 1e-2, batch 100, 8000 steps. */
 export const MNIST1D_REFERENCE_TRAINING = Object.freeze({ steps: 8000, batchSize: 100, learningRate: 1e-2 });
@@ -111,7 +112,12 @@ export function epochsForSteps(steps: number, numTrain: number, batchSize: numbe
 }
 
 /** Train one reference model for a fixed number of steps (no early stopping) and report its accuracies. */
-export function runReferenceModel(model: Mnist1dReferenceModel, task: Task, shuffled: boolean, options: ReferenceRunOptions = {}): ReferenceRun {
+export function runReferenceModel(
+  model: Mnist1dReferenceModel,
+  task: Task,
+  shuffled: boolean,
+  options: ReferenceRunOptions = {},
+): ReferenceRun {
   const batchSize = options.batchSize ?? MNIST1D_REFERENCE_TRAINING.batchSize;
   const { epochs, steps } = epochsForSteps(options.steps ?? MNIST1D_REFERENCE_TRAINING.steps, task.numTrain, batchSize);
   const def = referenceModelDef(model);
@@ -167,7 +173,8 @@ export function accuracyRows(runs: ReferenceRun[], tolerance = MNIST1D_TOLERANCE
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(r);
   }
-  const order = (r: { model: Mnist1dReferenceModel; shuffled: boolean }) => 2 * MNIST1D_REFERENCE_MODELS.indexOf(r.model) + (r.shuffled ? 1 : 0);
+  const order = (r: { model: Mnist1dReferenceModel; shuffled: boolean }) =>
+    2 * MNIST1D_REFERENCE_MODELS.indexOf(r.model) + (r.shuffled ? 1 : 0);
   return [...groups.values()]
     .map((g) => {
       const { model, shuffled } = g[0];
@@ -192,16 +199,26 @@ export function accuracyRows(runs: ReferenceRun[], tolerance = MNIST1D_TOLERANCE
     .sort((a, b) => order(a) - order(b));
 }
 
-export const MNIST1D_MODEL_NAMES: Record<Mnist1dReferenceModel, string> = { logistic: 'logistic regression', mlp: 'MLP', cnn: 'CNN' };
+export const MNIST1D_MODEL_NAMES: Record<Mnist1dReferenceModel, string> = {
+  logistic: 'logistic regression',
+  mlp: 'MLP',
+  cnn: 'CNN',
+};
 
 /** The accuracy table as markdown: model, shuffled?, reference %, ours %, difference, within ±tolerance?, seconds. */
 export function accuracyMarkdown(rows: AccuracyRow[], tolerance = MNIST1D_TOLERANCE_POINTS): string {
   const multi = rows.some((r) => r.seeds.length > 1);
-  const ours = (r: AccuracyRow) => (r.seeds.length > 1 ? `${r.ours.toFixed(1)} ± ${r.sd.toFixed(1)} (95 % CI ${r.ciLo.toFixed(1)}–${r.ciHi.toFixed(1)})` : r.ours.toFixed(1));
+  const ours = (r: AccuracyRow) =>
+    r.seeds.length > 1
+      ? `${r.ours.toFixed(1)} ± ${r.sd.toFixed(1)} (95 % CI ${r.ciLo.toFixed(1)}–${r.ciHi.toFixed(1)})`
+      : r.ours.toFixed(1);
   const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
   return [
     `| model | shuffled? | reference % | ours %${multi ? ' (mean ± sd over seeds)' : ''} | difference | within ±${tolerance}? | seconds |`,
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${MNIST1D_MODEL_NAMES[r.model]} | ${r.shuffled ? 'yes' : 'no'} | ${r.reference} | ${ours(r)} | ${signed(r.difference)} | ${r.within ? 'yes' : '**no**'} | ${r.seconds.toFixed(0)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${MNIST1D_MODEL_NAMES[r.model]} | ${r.shuffled ? 'yes' : 'no'} | ${r.reference} | ${ours(r)} | ${signed(r.difference)} | ${r.within ? 'yes' : '**no**'} | ${r.seconds.toFixed(0)} |`,
+    ),
   ].join('\n');
 }

@@ -10,7 +10,15 @@
  */
 import { tf } from '../engine/backend';
 import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from '../data/batches';
-import { countCorrect, initWeights, labelSelector, LossKind, ModelDef, parseLoss, taskLossOfLogits } from '../models/models';
+import {
+  countCorrect,
+  initWeights,
+  labelSelector,
+  LossKind,
+  ModelDef,
+  parseLoss,
+  taskLossOfLogits,
+} from '../models/models';
 import { flatten, splitHost, unflatten } from '../models/params';
 import { deriveSeed, makeRng, shuffled } from '../math/rng';
 import { Task } from '../data/tasks';
@@ -92,7 +100,14 @@ export interface TrainResult {
 }
 
 /** Mean loss and accuracy of weights on a split, in blocks (one read-back). */
-export function evaluate(def: ModelDef, weights: tf.Tensor[], split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
+export function evaluate(
+  def: ModelDef,
+  weights: tf.Tensor[],
+  split: DeviceSplit,
+  selector: tf.Tensor2D,
+  batchSize = 1024,
+  loss: LossKind = 'ce',
+): Metrics {
   const totals = tf.tidy(() => {
     let lossSum: tf.Tensor = tf.scalar(0);
     let correct: tf.Tensor = tf.scalar(0);
@@ -128,17 +143,29 @@ export function paramShapes(def: ModelDef): number[][] {
  * returns the batch's mean loss and number of correct predictions (scalars the caller
  * disposes; they stay on the backend so that nothing is read back per step).
  */
-export function adamStep(def: ModelDef, theta: tf.Variable, optimizer: tf.Optimizer, selector: tf.Tensor2D, split: DeviceSplit, idx: Int32Array, loss: LossKind = 'ce'): { loss: tf.Scalar; correct: tf.Scalar } {
+export function adamStep(
+  def: ModelDef,
+  theta: tf.Variable,
+  optimizer: tf.Optimizer,
+  selector: tf.Tensor2D,
+  split: DeviceSplit,
+  idx: Int32Array,
+  loss: LossKind = 'ce',
+): { loss: tf.Scalar; correct: tf.Scalar } {
   let correct: tf.Scalar | null = null; // kept out of minimize's tidy
   const shapes = paramShapes(def);
   const value = tf.tidy(() => {
     const { x, y: yb } = gatherBatch(split, idx);
     const y = yb as tf.Tensor1D;
-    return optimizer.minimize(() => {
-      const taskLogits = tf.matMul(def.forward(unflatten(theta, shapes), x), selector) as tf.Tensor2D;
-      correct = tf.keep(countCorrect(taskLogits, y));
-      return taskLossOfLogits(taskLogits, y, loss);
-    }, true, [theta]) as tf.Scalar;
+    return optimizer.minimize(
+      () => {
+        const taskLogits = tf.matMul(def.forward(unflatten(theta, shapes), x), selector) as tf.Tensor2D;
+        correct = tf.keep(countCorrect(taskLogits, y));
+        return taskLossOfLogits(taskLogits, y, loss);
+      },
+      true,
+      [theta],
+    ) as tf.Scalar;
   });
   return { loss: value, correct: correct! };
 }
@@ -152,7 +179,14 @@ export function thetaVariable(weights: Float32Array[]): tf.Variable {
 }
 
 /** evaluate() at a flat θ. */
-export function evaluateTheta(def: ModelDef, theta: tf.Tensor, split: DeviceSplit, selector: tf.Tensor2D, batchSize = 1024, loss: LossKind = 'ce'): Metrics {
+export function evaluateTheta(
+  def: ModelDef,
+  theta: tf.Tensor,
+  split: DeviceSplit,
+  selector: tf.Tensor2D,
+  batchSize = 1024,
+  loss: LossKind = 'ce',
+): Metrics {
   const weights = tf.tidy(() => unflatten(theta, paramShapes(def)));
   try {
     return evaluate(def, weights, split, selector, batchSize, loss);
@@ -200,10 +234,20 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       lossSum.dispose();
       correct.dispose();
       const t = evaluateTheta(def, theta, test, selector, settings.evalBatchSize, settings.loss);
-      const record: EpochRecord = { epoch, trainLoss, trainAccuracy, testLoss: t.loss, testAccuracy: t.accuracy, seconds: (Date.now() - t0) / 1000 };
+      const record: EpochRecord = {
+        epoch,
+        trainLoss,
+        trainAccuracy,
+        testLoss: t.loss,
+        testAccuracy: t.accuracy,
+        seconds: (Date.now() - t0) / 1000,
+      };
       history.push(record);
       options.onEpoch?.(record, settings.epochs);
-      if (!Number.isFinite(trainLoss)) throw new Error(`train: loss became ${trainLoss} at epoch ${epoch}; lower learningRate (now ${settings.learningRate})`);
+      if (!Number.isFinite(trainLoss))
+        throw new Error(
+          `train: loss became ${trainLoss} at epoch ${epoch}; lower learningRate (now ${settings.learningRate})`,
+        );
       if (!settings.earlyStop) continue;
       if (trainLoss < settings.targetLoss) {
         stoppedBecause = 'targetLoss';
@@ -243,14 +287,18 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolv
   const { onEpoch: _e, onStep: _s, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(given).filter((k) => !(k in TRAIN_DEFAULTS));
-  if (unknown.length) throw new Error(`train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`,
+    );
   const s = { ...TRAIN_DEFAULTS, ...given } as TrainSettingsResolved;
   checkPositive('epochs', s.epochs, true);
   checkPositive('batchSize', s.batchSize, true);
   checkPositive('learningRate', s.learningRate, false);
   checkPositive('patience', s.patience, true);
   checkPositive('evalBatchSize', s.evalBatchSize, true);
-  if (!(s.tolerance >= 0) || !Number.isFinite(s.tolerance)) throw new Error(`train: tolerance must be a number ≥ 0, got ${s.tolerance}`);
+  if (!(s.tolerance >= 0) || !Number.isFinite(s.tolerance))
+    throw new Error(`train: tolerance must be a number ≥ 0, got ${s.tolerance}`);
   if (!(s.targetLoss >= 0)) throw new Error(`train: targetLoss must be a number ≥ 0, got ${s.targetLoss}`);
   if (typeof s.earlyStop !== 'boolean') throw new Error(`train: earlyStop must be true or false, got ${s.earlyStop}`);
   parseLoss(s.loss);

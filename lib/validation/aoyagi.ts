@@ -37,7 +37,9 @@ function checkInteger(name: string, value: number, min: number): void {
 function checkWidths(widths: readonly number[]): void {
   if (!Array.isArray(widths)) throw new TypeError(`widths must be an array of layer widths, got ${String(widths)}`);
   if (widths.length < 2) {
-    throw new RangeError(`widths needs at least 2 entries (input and output), got ${widths.length}: [${widths.join(', ')}]`);
+    throw new RangeError(
+      `widths needs at least 2 entries (input and output), got ${widths.length}: [${widths.join(', ')}]`,
+    );
   }
   widths.forEach((h, i) => checkInteger(`widths[${i}]`, h, 1));
 }
@@ -46,7 +48,9 @@ function checkRank(rank: number, widths: readonly number[]): void {
   checkInteger('rank', rank, 0);
   const minWidth = Math.min(...widths);
   if (rank > minWidth) {
-    throw new RangeError(`rank ${rank} exceeds the smallest width ${minWidth} of [${widths.join(', ')}]; the product matrix cannot have that rank`);
+    throw new RangeError(
+      `rank ${rank} exceeds the smallest width ${minWidth} of [${widths.join(', ')}]; the product matrix cannot have that rank`,
+    );
   }
 }
 

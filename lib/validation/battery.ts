@@ -82,18 +82,24 @@ export interface BatteryProblem {
 }
 
 function checkIntegers(name: string, values: number[], min: number, max = Infinity): void {
-  if (!Array.isArray(values) || values.length === 0) throw new Error(`battery: ${name} must be a non-empty list of integers, got ${JSON.stringify(values)}`);
+  if (!Array.isArray(values) || values.length === 0)
+    throw new Error(`battery: ${name} must be a non-empty list of integers, got ${JSON.stringify(values)}`);
   for (const v of values) {
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`battery: ${name} has ${v}; valid: integers ${min}${max < Infinity ? `..${max}` : ' or more'}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`battery: ${name} has ${v}; valid: integers ${min}${max < Infinity ? `..${max}` : ' or more'}`);
   }
-  if (new Set(values).size !== values.length) throw new Error(`battery: ${name} lists a value twice: ${values.join(', ')}`);
+  if (new Set(values).size !== values.length)
+    throw new Error(`battery: ${name} lists a value twice: ${values.join(', ')}`);
 }
 
 /** Options with defaults filled in; every bad value is an error naming it. */
 export function resolveBatteryOptions(options: BatteryOptions = {}): Required<BatteryOptions> {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(given).filter((k) => !(k in BATTERY_DEFAULTS));
-  if (unknown.length) throw new Error(`battery: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(BATTERY_DEFAULTS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `battery: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(BATTERY_DEFAULTS).join(', ')}`,
+    );
   const o = { ...BATTERY_DEFAULTS, ...given } as Required<BatteryOptions>;
   checkIntegers('shapeSeed', [o.shapeSeed], 0);
   checkIntegers('shapes', [o.shapes], 0);
@@ -104,13 +110,21 @@ export function resolveBatteryOptions(options: BatteryOptions = {}): Required<Ba
   if (o.regressionDims.length) checkIntegers('regressionDims', o.regressionDims, 1);
   checkIntegers('n', [o.n], 2);
   if (o.shapes > 0 && o.maxWidth < 3 && o.shapes > o.depths.length * 2) {
-    throw new Error(`battery: rank class 'between' needs a smallest width ≥ 3, but maxWidth = ${o.maxWidth}; use maxWidth ≥ 3 or shapes ≤ ${o.depths.length * 2}`);
+    throw new Error(
+      `battery: rank class 'between' needs a smallest width ≥ 3, but maxWidth = ${o.maxWidth}; use maxWidth ≥ 3 or shapes ≤ ${o.depths.length * 2}`,
+    );
   }
   return o;
 }
 
 /** One random shape: depth and rank class fixed by its index (stratified), widths and rank drawn. */
-export function randomShape(index: number, depths: number[], minWidth: number, maxWidth: number, rng: Rng): { widths: number[]; rank: number; rankClass: RankClass } {
+export function randomShape(
+  index: number,
+  depths: number[],
+  minWidth: number,
+  maxWidth: number,
+  rng: Rng,
+): { widths: number[]; rank: number; rankClass: RankClass } {
   const depth = depths[index % depths.length];
   const rankClass = RANK_CLASSES[Math.floor(index / depths.length) % RANK_CLASSES.length];
   const draw = () => Array.from({ length: depth + 1 }, () => minWidth + rng.int(maxWidth - minWidth + 1));
@@ -138,10 +152,30 @@ export function batteryProblems(options: BatteryOptions = {}): BatteryProblem[] 
       const id = `dln-${s.widths.join('-')}-r${s.rank}-s${seed}`;
       // Two random shapes can coincide; the duplicate would only repeat a problem.
       if (problems.some((p) => p.id === id)) continue;
-      problems.push({ id, kind: 'dln', widths: s.widths, rank: s.rank, rankClass: s.rankClass, seed, n: o.n, truth: dlnLambda(s.widths, s.rank), numParams: parameterCount(s.widths) });
+      problems.push({
+        id,
+        kind: 'dln',
+        widths: s.widths,
+        rank: s.rank,
+        rankClass: s.rankClass,
+        seed,
+        n: o.n,
+        truth: dlnLambda(s.widths, s.rank),
+        numParams: parameterCount(s.widths),
+      });
     }
     for (const d of o.regressionDims) {
-      problems.push({ id: `reg-${d}-s${seed}`, kind: 'regression', widths: [d, 1], rank: 1, rankClass: 'regression', seed, n: o.n, truth: d / 2, numParams: d });
+      problems.push({
+        id: `reg-${d}-s${seed}`,
+        kind: 'regression',
+        widths: [d, 1],
+        rank: 1,
+        rankClass: 'regression',
+        seed,
+        n: o.n,
+        truth: d / 2,
+        numParams: d,
+      });
     }
   }
   return problems;
@@ -149,7 +183,9 @@ export function batteryProblems(options: BatteryOptions = {}): BatteryProblem[] 
 
 /** A readable name: 'DLN 5-3-5 rank 1 (seed 0)', 'regression d = 20 (seed 1)'. */
 export function problemName(p: BatteryProblem): string {
-  return p.kind === 'regression' ? `regression d = ${p.widths[0]} (seed ${p.seed})` : `DLN ${p.widths.join('-')} rank ${p.rank} (seed ${p.seed})`;
+  return p.kind === 'regression'
+    ? `regression d = ${p.widths[0]} (seed ${p.seed})`
+    : `DLN ${p.widths.join('-')} rank ${p.rank} (seed ${p.seed})`;
 }
 
 // ---------------------------------------------------------------- running
@@ -160,7 +196,16 @@ export function problemName(p: BatteryProblem): string {
  * for every problem on purpose: the battery asks whether a user who runs the defaults can
  * trust what comes out, not whether some setting fits each problem.
  */
-export const BATTERY_SAMPLER: LlcOptions = { epsilon: 3e-5, gamma: 1, nbeta: 'auto', numChains: 4, numDraws: 6000, numBurnin: 1000, batchSize: 256, seed: 0 };
+export const BATTERY_SAMPLER: LlcOptions = {
+  epsilon: 3e-5,
+  gamma: 1,
+  nbeta: 'auto',
+  numChains: 4,
+  numDraws: 6000,
+  numBurnin: 1000,
+  batchSize: 256,
+  seed: 0,
+};
 
 /** Half-width of the reported interval in MCSEs (a 95 % normal interval). */
 export const INTERVAL_Z = 1.96;
@@ -224,11 +269,24 @@ export function runBattery(
     const start = Date.now();
     const p = dlnProblem({ widths: problem.widths, rank: problem.rank, n: problem.n, seed: problem.seed });
     try {
-      if (p.truth !== problem.truth) throw new Error(`battery: ${problem.id}: the problem's λ = ${p.truth} differs from the battery's ${problem.truth}`);
+      if (p.truth !== problem.truth)
+        throw new Error(
+          `battery: ${problem.id}: the problem's λ = ${p.truth} differs from the battery's ${problem.truth}`,
+        );
       const r = estimateLlc(p.lossFn, p.wStar, p.data, {
         ...base,
         seed: samplerSeed,
-        onStep: onProgress && ((step, total) => onProgress({ index, count: problems.length, problem, step, stepsPerProblem: total, fraction: (index + step / total) / problems.length })),
+        onStep:
+          onProgress &&
+          ((step, total) =>
+            onProgress({
+              index,
+              count: problems.length,
+              problem,
+              step,
+              stepsPerProblem: total,
+              fraction: (index + step / total) / problems.length,
+            })),
       });
       const result: BatteryResult = {
         problem,
@@ -332,7 +390,10 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
-export const RESULT_TABLE_HEADER = ['| # | problem | L | d | λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |', '|---|---|---|---|---|---|---|---|---|---|'];
+export const RESULT_TABLE_HEADER = [
+  '| # | problem | L | d | λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
 
 /** One markdown row; wrong and unflagged rows are marked 'SILENT'. */
 export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): string {
@@ -345,14 +406,19 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
 /** The summary as markdown lines. */
 export function summaryLines(s: BatterySummary): string[] {
   const e = s.error;
-  const flags = Object.entries(s.byFlag).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const flags =
+    Object.entries(s.byFlag)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   return [
     `| problems | finite λ̂ | median error | quartiles | min / max | max abs error | coverage of λ̂ ± 1.96·MCSE | wrong (> ${100 * s.tolerance} %) | flagged | caught | silent failures | false alarms |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     `| ${s.problems} | ${s.finite} | ${pct(e.median)} | ${pct(e.q1)} … ${pct(e.q3)} | ${pct(e.min)} / ${pct(e.max)} | ${pct(e.maxAbs).replace('+', '')} | ${Number.isFinite(s.coverage) ? `${(100 * s.coverage).toFixed(0)} % (${s.covered}/${s.finite})` : '–'} | ${s.wrong} | ${s.flagged} | ${s.caught} | ${s.silentFailures} | ${s.falseAlarms} |`,
     '',
     `Flags raised (problems): ${flags}.`,
-    s.silentFailures ? `Silent failures (off by more than ${100 * s.tolerance} % with no flag): ${s.silent.join(', ')}.` : `No silent failures (no estimate off by more than ${100 * s.tolerance} % without a flag).`,
+    s.silentFailures
+      ? `Silent failures (off by more than ${100 * s.tolerance} % with no flag): ${s.silent.join(', ')}.`
+      : `No silent failures (no estimate off by more than ${100 * s.tolerance} % without a flag).`,
   ];
 }
 
@@ -361,7 +427,10 @@ export function summaryLines(s: BatterySummary): string[] {
  * shape, rank and seed): the resolved sampler (nβ as a number, for n examples) and the
  * diagnostic thresholds. Saved with the results; a stored result is reused only under equal settings.
  */
-export function batterySettings(sampler: LlcOptions, n: number): { sampler: ReturnType<typeof resolveLlcSettings>; thresholds: LlcOptions['thresholds']; n: number } {
+export function batterySettings(
+  sampler: LlcOptions,
+  n: number,
+): { sampler: ReturnType<typeof resolveLlcSettings>; thresholds: LlcOptions['thresholds']; n: number } {
   const { onStep: _s, thresholds, ...rest } = sampler;
   return { sampler: resolveLlcSettings(rest, n), thresholds: thresholds ?? {}, n };
 }

@@ -53,12 +53,19 @@ export function dlnProblem(options: DlnOptions): GroundTruthProblem {
   const rng = makeRng(deriveSeed(seed, 'dln', ...widths, rank));
   const normal = (size: number, scale: number) => fillNormal(new Float32Array(size), rng).map((v) => v * scale);
   const layers = widths.length - 1;
-  const trueWeights = Array.from({ length: layers }, (_, l) => normal(widths[l] * widths[l + 1], 1 / Math.sqrt(widths[l])));
+  const trueWeights = Array.from({ length: layers }, (_, l) =>
+    normal(widths[l] * widths[l + 1], 1 / Math.sqrt(widths[l])),
+  );
   // Rank r: only the first r hidden units of the first layer are connected.
   for (let i = 0; i < widths[0]; i++) for (let j = rank; j < widths[1]; j++) trueWeights[0][i * widths[1] + j] = 0;
   const x = tf.tensor2d(normal(n * widths[0], 1), [n, widths[0]]);
   const w0 = trueWeights.map((w, l) => tf.tensor2d(w, [widths[l], widths[l + 1]]));
-  const y = tf.tidy(() => tf.add(w0.reduce((h, w) => tf.matMul(h as tf.Tensor2D, w), x as tf.Tensor2D), tf.tensor2d(normal(n * widths[layers], 1), [n, widths[layers]])));
+  const y = tf.tidy(() =>
+    tf.add(
+      w0.reduce((h, w) => tf.matMul(h as tf.Tensor2D, w), x as tf.Tensor2D),
+      tf.tensor2d(normal(n * widths[layers], 1), [n, widths[layers]]),
+    ),
+  );
   const vars = w0.map((t) => tf.variable(t));
   const opt = tf.train.adam(1e-2);
   for (let i = 0; i < (options.fitSteps ?? 500); i++) opt.minimize(() => dlnLoss(vars, x, y), false, vars);

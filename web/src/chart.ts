@@ -45,7 +45,8 @@ function ticks(lo: number, hi: number, target: number, integer = false): number[
   let step = niceStep(hi - lo, target);
   if (integer) step = Math.max(1, Math.round(step));
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 

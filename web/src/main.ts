@@ -93,7 +93,8 @@ function onWorkerMessage(msg: FromWorker): void {
           : msg.webglInfo
             ? ` (WebGL ${msg.webglInfo.version}, ${msg.webglInfo.float32 ? 'float32' : 'float16: losses may overflow'} textures, unpacked kernels${msg.webglInfo.renderer ? `; ${msg.webglInfo.renderer}` : ''})`
             : '';
-      $('backend-info').textContent = `tfjs backend: ${msg.name}${detail}${msg.webgl != null ? ` · webgl: ${msg.webgl}` : ''}`;
+      $('backend-info').textContent =
+        `tfjs backend: ${msg.name}${detail}${msg.webgl != null ? ` · webgl: ${msg.webgl}` : ''}`;
       $('backend-info').dataset.backend = msg.name;
       if (document.body.dataset.state === 'loading') {
         setState('ready');
@@ -205,12 +206,14 @@ function onRunEvent(e: RunEvent): void {
     case 'epoch':
       live.maxEpochs = e.maxEpochs;
       live.epochs.push(e.record);
-      $('status').textContent = `training: epoch ${e.record.epoch} (of at most ${e.maxEpochs}), training loss ${e.record.trainLoss.toFixed(4)}, test accuracy ${(100 * e.record.testAccuracy).toFixed(1)} %`;
+      $('status').textContent =
+        `training: epoch ${e.record.epoch} (of at most ${e.maxEpochs}), training loss ${e.record.trainLoss.toFixed(4)}, test accuracy ${(100 * e.record.testAccuracy).toFixed(1)} %`;
       queueRedraw();
       break;
     case 'trained':
       bar.value = 0.4;
-      $('train-summary').textContent = `trained ${e.epochs} epochs (stopped: ${e.stoppedBecause}) in ${e.seconds.toFixed(1)} s: train accuracy ${(100 * e.trainAccuracy).toFixed(1)} %, test accuracy ${(100 * e.testAccuracy).toFixed(1)} %, L_n(w*) = ${e.trainLoss.toFixed(4)}`;
+      $('train-summary').textContent =
+        `trained ${e.epochs} epochs (stopped: ${e.stoppedBecause}) in ${e.seconds.toFixed(1)} s: train accuracy ${(100 * e.trainAccuracy).toFixed(1)} %, test accuracy ${(100 * e.testAccuracy).toFixed(1)} %, L_n(w*) = ${e.trainLoss.toFixed(4)}`;
       break;
     case 'chain': {
       live.initLoss = e.initLoss;
@@ -222,8 +225,11 @@ function onRunEvent(e: RunEvent): void {
       c.running.push(...e.newRunning);
       const done = (e.chain * e.stepsPerChain + e.step) / (cfg.numChains * e.stepsPerChain);
       bar.value = 0.4 + 0.6 * done;
-      $('status').textContent = `sampling: chain ${e.chain + 1} of ${cfg.numChains}, step ${e.step} of ${e.stepsPerChain}${e.step <= cfg.numBurnin ? ' (burn-in)' : ''}`;
-      $('llc').textContent = Number.isFinite(e.runningLlc) ? `${e.runningLlc.toFixed(2)} (running, chain ${e.chain + 1})` : '…';
+      $('status').textContent =
+        `sampling: chain ${e.chain + 1} of ${cfg.numChains}, step ${e.step} of ${e.stepsPerChain}${e.step <= cfg.numBurnin ? ' (burn-in)' : ''}`;
+      $('llc').textContent = Number.isFinite(e.runningLlc)
+        ? `${e.runningLlc.toFixed(2)} (running, chain ${e.chain + 1})`
+        : '…';
       queueRedraw();
       break;
     }
@@ -253,14 +259,27 @@ function drawLive(): void {
     empty: 'the SGLD loss trace appears here',
     bands: l && burnin > 0 ? [{ x0: 0, x1: burnin, label: 'burn-in' }] : [],
     hlines: l && Number.isFinite(l.initLoss) ? [{ y: l.initLoss, label: 'L_n(w*)', color: '#444' }] : [],
-    series: l ? l.chains.map((c, i) => ({ name: `chain ${i + 1}`, color: CHAIN_COLORS[i % CHAIN_COLORS.length], points: c.losses.map((v, t) => [t + 1, v] as [number, number]), width: 1 })) : [],
+    series: l
+      ? l.chains.map((c, i) => ({
+          name: `chain ${i + 1}`,
+          color: CHAIN_COLORS[i % CHAIN_COLORS.length],
+          points: c.losses.map((v, t) => [t + 1, v] as [number, number]),
+          width: 1,
+        }))
+      : [],
   });
   drawChart($<HTMLCanvasElement>('chart-llc'), {
     title: 'running λ̂ = nβ·(mean of kept L_m − L_n(w*))',
     xLabel: 'kept draws',
     yLabel: 'λ̂',
     empty: 'the running λ̂ appears here',
-    series: l ? l.chains.map((c, i) => ({ name: `chain ${i + 1}`, color: CHAIN_COLORS[i % CHAIN_COLORS.length], points: c.running })) : [],
+    series: l
+      ? l.chains.map((c, i) => ({
+          name: `chain ${i + 1}`,
+          color: CHAIN_COLORS[i % CHAIN_COLORS.length],
+          points: c.running,
+        }))
+      : [],
   });
 }
 
@@ -297,15 +316,18 @@ function onResult(r: RunResult): void {
   llc.dataset.mcse = String(r.llcMcse);
   llc.dataset.initLoss = String(r.initLoss);
   llc.dataset.perChain = JSON.stringify(r.llcPerChain);
-  $('llc-detail').textContent = `(± MCSE; per chain ${r.llcPerChain.map((v) => fmt(v)).join(', ')}; d = ${r.numParams.toLocaleString('en')}, d/2 = ${(r.numParams / 2).toLocaleString('en')}; nβ = ${fmt(r.nbeta, 1)}; ${r.backend})`;
-  $('timing').textContent = `time to λ̂: ${r.seconds.total.toFixed(1)} s in the worker (data ${r.seconds.data.toFixed(2)} s, training ${r.seconds.train.toFixed(1)} s, sampling ${r.seconds.sample.toFixed(1)} s); ${wall.toFixed(1)} s from the click`;
+  $('llc-detail').textContent =
+    `(± MCSE; per chain ${r.llcPerChain.map((v) => fmt(v)).join(', ')}; d = ${r.numParams.toLocaleString('en')}, d/2 = ${(r.numParams / 2).toLocaleString('en')}; nβ = ${fmt(r.nbeta, 1)}; ${r.backend})`;
+  $('timing').textContent =
+    `time to λ̂: ${r.seconds.total.toFixed(1)} s in the worker (data ${r.seconds.data.toFixed(2)} s, training ${r.seconds.train.toFixed(1)} s, sampling ${r.seconds.sample.toFixed(1)} s); ${wall.toFixed(1)} s from the click`;
   $('timing').dataset.seconds = JSON.stringify({ ...r.seconds, wall });
   showFlags(r);
   results.push(r);
   saveResults();
   renderResults();
   setState('done');
-  $('status').textContent = `done: λ̂ = ${fmt(r.llcMean)} ± ${fmt(r.llcMcse)} for the ${r.config.architecture.toUpperCase()} at k = ${r.config.k}`;
+  $('status').textContent =
+    `done: λ̂ = ${fmt(r.llcMean)} ± ${fmt(r.llcMcse)} for the ${r.config.architecture.toUpperCase()} at k = ${r.config.k}`;
 }
 
 function showFlags(r: RunResult): void {
@@ -376,19 +398,90 @@ function drawKCurve(): void {
     if (rows.length === 0) continue;
     const byK = new Map<number, number[]>();
     for (const r of rows) byK.set(r.config.k, [...(byK.get(r.config.k) ?? []), r.llcMean]);
-    const means = [...byK.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length] as [number, number]);
+    const means = [...byK.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length] as [number, number]);
     series.push({ name: `${arch.toUpperCase()} (mean over runs)`, color: ARCH_COLORS[arch], points: means });
-    series.push({ name: `${arch.toUpperCase()} runs ± MCSE`, color: ARCH_COLORS[arch], points: rows.map((r) => [r.config.k, r.llcMean]), errors: rows.map((r) => r.llcMcse), markers: true, noLine: true });
+    series.push({
+      name: `${arch.toUpperCase()} runs ± MCSE`,
+      color: ARCH_COLORS[arch],
+      points: rows.map((r) => [r.config.k, r.llcMean]),
+      errors: rows.map((r) => r.llcMcse),
+      markers: true,
+      noLine: true,
+    });
   }
-  drawChart($<HTMLCanvasElement>('chart-k'), { title: 'λ̂ against k, from the table', xLabel: 'k (labels)', yLabel: 'λ̂', series, xDomain: [1.5, 10.5], integerX: true, empty: 'runs at several k draw a λ̂-vs-k curve here' });
+  drawChart($<HTMLCanvasElement>('chart-k'), {
+    title: 'λ̂ against k, from the table',
+    xLabel: 'k (labels)',
+    yLabel: 'λ̂',
+    series,
+    xDomain: [1.5, 10.5],
+    integerX: true,
+    empty: 'runs at several k draw a λ̂-vs-k curve here',
+  });
 }
 
 function downloadCsv(): void {
-  const head = ['arch', 'k', 'seed', 'numTrain', 'numTest', 'epsilon', 'gamma', 'nbeta', 'chains', 'draws', 'burnin', 'm', 'epochsMax', 'trainBatch', 'lr', 'backend', 'epochs', 'trainAccuracy', 'testAccuracy', 'initLoss', 'llcMean', 'llcMcse', 'llcStd', 'llcPerChain', 'flags', 'seconds'];
+  const head = [
+    'arch',
+    'k',
+    'seed',
+    'numTrain',
+    'numTest',
+    'epsilon',
+    'gamma',
+    'nbeta',
+    'chains',
+    'draws',
+    'burnin',
+    'm',
+    'epochsMax',
+    'trainBatch',
+    'lr',
+    'backend',
+    'epochs',
+    'trainAccuracy',
+    'testAccuracy',
+    'initLoss',
+    'llcMean',
+    'llcMcse',
+    'llcStd',
+    'llcPerChain',
+    'flags',
+    'seconds',
+  ];
   const lines = [head.join(',')];
   for (const r of results) {
     const c = r.config;
-    const v = [c.architecture, c.k, c.seed, c.numTrain, c.numTest, c.llc.epsilon, c.llc.gamma, r.nbeta, c.llc.numChains, c.llc.numDraws, c.llc.numBurnin, c.llc.batchSize, c.train.epochs, c.train.batchSize, c.train.learningRate, r.backend, r.epochs, r.trainAccuracy, r.testAccuracy, r.initLoss, r.llcMean, r.llcMcse, r.llcStd, r.llcPerChain.join(' '), r.flags.map((f) => f.code).join(' '), r.seconds.total];
+    const v = [
+      c.architecture,
+      c.k,
+      c.seed,
+      c.numTrain,
+      c.numTest,
+      c.llc.epsilon,
+      c.llc.gamma,
+      r.nbeta,
+      c.llc.numChains,
+      c.llc.numDraws,
+      c.llc.numBurnin,
+      c.llc.batchSize,
+      c.train.epochs,
+      c.train.batchSize,
+      c.train.learningRate,
+      r.backend,
+      r.epochs,
+      r.trainAccuracy,
+      r.testAccuracy,
+      r.initLoss,
+      r.llcMean,
+      r.llcMcse,
+      r.llcStd,
+      r.llcPerChain.join(' '),
+      r.flags.map((f) => f.code).join(' '),
+      r.seconds.total,
+    ];
     lines.push(v.map((x) => JSON.stringify(String(x))).join(','));
   }
   const a = document.createElement('a');

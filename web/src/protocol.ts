@@ -12,7 +12,14 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'loaded' }
   /** The active backend; for wasm whether tfjs's SIMD binary and lib's SIMD kernels run; why WebGL cannot run here (null if it can). */
-  | { type: 'backend'; name: BackendChoice; wasmSimd: boolean | null; simdKernels: boolean | null; webglInfo: { version: number; float32: boolean; renderer: string | null } | null; webgl: string | null }
+  | {
+      type: 'backend';
+      name: BackendChoice;
+      wasmSimd: boolean | null;
+      simdKernels: boolean | null;
+      webglInfo: { version: number; float32: boolean; renderer: string | null } | null;
+      webgl: string | null;
+    }
   | { type: 'valid'; id: number }
   | { type: 'event'; id: number; event: RunEvent }
   | { type: 'result'; id: number; result: RunResult }

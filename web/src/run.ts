@@ -15,7 +15,14 @@ import { backendName, tf } from '../../lib/engine/backend';
 import { disposeSplit, uploadSplit } from '../../lib/data/batches';
 import { Flag } from '../../lib/estimator/diagnostics';
 import { LlcResult, resolveLlcSettings } from '../../lib/estimator/llc';
-import { labelSelector, modelDef, numParams, parseArchitecture, taskLoss, weightsToTensors } from '../../lib/models/models';
+import {
+  labelSelector,
+  modelDef,
+  numParams,
+  parseArchitecture,
+  taskLoss,
+  weightsToTensors,
+} from '../../lib/models/models';
 import { deriveSeed } from '../../lib/math/rng';
 import { DEFAULT_ORDER, firstK, makeTaskFrom, mnist1dData } from '../../lib/data/tasks';
 import { EpochRecord, resolveTrainSettings, trainModel } from '../../lib/train/train';
@@ -26,7 +33,16 @@ export type RunEvent =
   | { type: 'phase'; phase: 'data' | 'train' | 'sample'; message: string }
   | { type: 'trainStep'; step: number; total: number }
   | { type: 'epoch'; record: EpochRecord; maxEpochs: number }
-  | { type: 'trained'; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; epochs: number; stoppedBecause: string; seconds: number }
+  | {
+      type: 'trained';
+      trainLoss: number;
+      trainAccuracy: number;
+      testLoss: number;
+      testAccuracy: number;
+      epochs: number;
+      stoppedBecause: string;
+      seconds: number;
+    }
   | ({ type: 'chain' } & ChainProgress);
 
 /** A finished run: what the page shows and the results table keeps. */
@@ -61,8 +77,12 @@ export function validate(config: RunConfig): void {
   parseArchitecture(config.architecture);
   firstK(config.k, DEFAULT_ORDER);
   // experiment.ts validateCell's checks (not importable in the browser; see the module comment).
-  if (!Number.isInteger(config.seed) || config.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${config.seed}`);
-  for (const [name, v] of [['numTrain', config.numTrain], ['numTest', config.numTest]] as const) {
+  if (!Number.isInteger(config.seed) || config.seed < 0)
+    throw new Error(`seed must be an integer ≥ 0, got ${config.seed}`);
+  for (const [name, v] of [
+    ['numTrain', config.numTrain],
+    ['numTest', config.numTest],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
   }
   resolveTrainSettings(config.train);
@@ -72,18 +92,32 @@ export function validate(config: RunConfig): void {
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
 /** Generate the data, train, sample: one cell, reporting as it goes. */
-export async function runCellInPage(config: RunConfig, report: (e: RunEvent) => void, between: () => Promise<void>): Promise<RunResult> {
+export async function runCellInPage(
+  config: RunConfig,
+  report: (e: RunEvent) => void,
+  between: () => Promise<void>,
+): Promise<RunResult> {
   validate(config);
   const t0 = performance.now();
   report({ type: 'phase', phase: 'data', message: 'generating MNIST-1D and drawing the task' });
   await between();
   const labels = firstK(config.k, DEFAULT_ORDER);
-  const task = makeTaskFrom(mnist1dData(), { labels, numTrain: config.numTrain, numTest: config.numTest, seed: config.seed, selection: 'random' });
+  const task = makeTaskFrom(mnist1dData(), {
+    labels,
+    numTrain: config.numTrain,
+    numTest: config.numTest,
+    seed: config.seed,
+    selection: 'random',
+  });
   const def = modelDef(config.architecture, 'mnist1d');
   const tData = seconds(t0);
 
   const t1 = performance.now();
-  report({ type: 'phase', phase: 'train', message: `training the ${config.architecture.toUpperCase()} (${numParams(def).toLocaleString('en')} parameters) on k = ${config.k} labels` });
+  report({
+    type: 'phase',
+    phase: 'train',
+    message: `training the ${config.architecture.toUpperCase()} (${numParams(def).toLocaleString('en')} parameters) on k = ${config.k} labels`,
+  });
   await between();
   const trained = trainModel(def, task, {
     ...resolveTrainSettings(config.train),
@@ -95,7 +129,16 @@ export async function runCellInPage(config: RunConfig, report: (e: RunEvent) => 
     },
   });
   const tTrain = seconds(t1);
-  report({ type: 'trained', trainLoss: trained.train.loss, trainAccuracy: trained.train.accuracy, testLoss: trained.test.loss, testAccuracy: trained.test.accuracy, epochs: trained.history.length, stoppedBecause: trained.stoppedBecause, seconds: tTrain });
+  report({
+    type: 'trained',
+    trainLoss: trained.train.loss,
+    trainAccuracy: trained.train.accuracy,
+    testLoss: trained.test.loss,
+    testAccuracy: trained.test.accuracy,
+    epochs: trained.history.length,
+    stoppedBecause: trained.stoppedBecause,
+    seconds: tTrain,
+  });
 
   const t2 = performance.now();
   report({ type: 'phase', phase: 'sample', message: 'sampling the localized posterior with SGLD' });

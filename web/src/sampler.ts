@@ -4,16 +4,23 @@
  * diagnostics (diagnose), but the caller sees every block of steps as it is taken (the loss
  * trace and the running λ̂ for the live plots) and the event loop gets a turn between blocks.
  *
- * Only runChain's loop is re-stated here (in pieces, stopping a chain whose loss is no longer
- * finite every READBACK_BLOCK steps, as it does); the result comes from lib's llcFromChains,
- * as estimateLlc's does. test/web.test.ts checks that the page's λ̂ equals lib's estimateLlc
+ * The chains are lib's startChain, advanced a piece at a time (runChain advances them whole);
+ * the result comes from lib's llcFromChains, as estimateLlc's does. test/web.test.ts checks that the page's λ̂ equals lib's estimateLlc
  * (through runCell) for the same seed.
  */
 import { tf } from '../../lib/engine/backend';
 import { DeviceSplit } from '../../lib/data/batches';
-import { ChainTrace, fullLoss, keptIndices, llcFromChains, LlcOptions, LlcResult, nanPadded, READBACK_BLOCK, resolveLlcSettings, sgldChain } from '../../lib/estimator/llc';
+import {
+  ChainTrace,
+  fullLoss,
+  keptIndices,
+  llcFromChains,
+  LlcOptions,
+  LlcResult,
+  resolveLlcSettings,
+  startChain,
+} from '../../lib/estimator/llc';
 import { LossFn } from '../../lib/models/models';
-import { deriveSeed, makeRng } from '../../lib/math/rng';
 
 export interface ChainProgress {
   chain: number;
@@ -39,7 +46,12 @@ export interface AsyncLlcOptions extends Omit<LlcOptions, 'onStep'> {
 }
 
 /** estimateLlc, in pieces (see the module comment). */
-export async function estimateLlcInPieces(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, options: AsyncLlcOptions = {}): Promise<LlcResult> {
+export async function estimateLlcInPieces(
+  lossFn: LossFn,
+  weights: tf.Tensor[],
+  data: DeviceSplit,
+  options: AsyncLlcOptions = {},
+): Promise<LlcResult> {
   const { stepsPerPiece = 50, onProgress, between = async () => {}, ...llcOptions } = options;
   const s = resolveLlcSettings(llcOptions, data.n);
   const start = Date.now();
@@ -49,44 +61,39 @@ export async function estimateLlcInPieces(lossFn: LossFn, weights: tf.Tensor[], 
   const kept = keptIndices(s);
   const traces: ChainTrace[] = [];
   for (let chain = 0; chain < s.numChains; chain++) {
-    const c = sgldChain(lossFn, weights, data, s, makeRng(deriveSeed(s.seed, 'sgld-chain', chain)), { acceptance: true, capacity: stepsPerChain });
-    let losses = new Float32Array(0);
-    let acceptance = new Float64Array(0);
+    const run = startChain(lossFn, weights, data, s, chain);
     let reported = 0;
     let nextKept = 0;
     let keptSum = 0;
     let runningLlc = NaN;
     try {
-      for (let step = 0; step < stepsPerChain; ) {
-        const end = Math.min(step + stepsPerPiece, stepsPerChain);
-        let diverged = false;
-        while (step < end && !diverged) {
-          c.step();
-          step++;
-          if (step % READBACK_BLOCK === 0) diverged = !Number.isFinite(c.flush().losses[step - 1]);
-        }
-        const trace = c.flush();
-        losses = trace.losses;
-        acceptance = trace.acceptance;
+      while (!run.done) {
+        run.advance(stepsPerPiece);
+        const { losses } = run.trace();
         const newRunning: Array<[number, number]> = [];
-        for (; nextKept < kept.length && kept[nextKept] < step; nextKept++) {
+        for (; nextKept < kept.length && kept[nextKept] < run.step; nextKept++) {
           keptSum += losses[kept[nextKept]];
           newRunning.push([nextKept + 1, s.nbeta * (keptSum / (nextKept + 1) - initLoss)]);
         }
         if (newRunning.length) runningLlc = newRunning[newRunning.length - 1][1];
-        onProgress?.({ chain, step, stepsPerChain, newLosses: Array.from(losses.subarray(reported, step)), runningLlc, newRunning, initLoss, nbeta: s.nbeta });
-        reported = step;
-        if (diverged) {
-          // As runChain: the rest of a chain whose loss is no longer finite is NaN.
-          ({ losses, acceptance } = nanPadded(trace, stepsPerChain));
-          break;
-        }
+        onProgress?.({
+          chain,
+          step: run.step,
+          stepsPerChain,
+          newLosses: Array.from(losses.subarray(reported, run.step)),
+          runningLlc,
+          newRunning,
+          initLoss,
+          nbeta: s.nbeta,
+        });
+        reported = run.step;
+        if (run.stopped) break;
         await between();
       }
+      traces.push(run.trace());
     } finally {
-      c.dispose();
+      run.dispose();
     }
-    traces.push({ losses, acceptance });
   }
   return llcFromChains(traces, { initLoss, numParams, settings: s, thresholds: options.thresholds, startedAt: start });
 }

@@ -77,8 +77,22 @@ async function useBackend(name: BackendChoice): Promise<void> {
     await tf.ready();
   }
   const wasm = tf.getBackend() === 'wasm';
-  const webgl = tf.getBackend() === 'webgl' ? { version: tf.env().getNumber('WEBGL_VERSION'), float32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'), renderer: webglRenderer() } : null;
-  post({ type: 'backend', name: tf.getBackend() as BackendChoice, wasmSimd: wasm ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null, simdKernels: wasm ? simdActive() : null, webglInfo: webgl, webgl: webglUnavailable() });
+  const webgl =
+    tf.getBackend() === 'webgl'
+      ? {
+          version: tf.env().getNumber('WEBGL_VERSION'),
+          float32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+          renderer: webglRenderer(),
+        }
+      : null;
+  post({
+    type: 'backend',
+    name: tf.getBackend() as BackendChoice,
+    wasmSimd: wasm ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
+    simdKernels: wasm ? simdActive() : null,
+    webglInfo: webgl,
+    webgl: webglUnavailable(),
+  });
 }
 
 let running = false;
@@ -95,7 +109,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       if (running) throw new Error('a run is in progress');
       running = true;
       try {
-        const result = await runCellInPage(msg.config, (e) => post({ type: 'event', id: msg.id, event: e }), yieldToEventLoop);
+        const result = await runCellInPage(
+          msg.config,
+          (e) => post({ type: 'event', id: msg.id, event: e }),
+          yieldToEventLoop,
+        );
         post({ type: 'result', id: msg.id, result });
       } finally {
         running = false;

@@ -2,7 +2,10 @@
 export const sep = '/';
 
 export function join(...parts: string[]): string {
-  return parts.filter((p) => p !== '').join('/').replace(/\/+/g, '/');
+  return parts
+    .filter((p) => p !== '')
+    .join('/')
+    .replace(/\/+/g, '/');
 }
 
 export function resolve(...parts: string[]): string {

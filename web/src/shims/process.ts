@@ -7,8 +7,8 @@
  */
 const browserProcess = {
   env: {} as Record<string, string | undefined>,
-  listeners: (_event: string): Function[] => [],
-  removeListener: (_event: string, _listener: Function): void => {},
+  listeners: (_event: string): never[] => [],
+  removeListener: (_event: string, _listener: (...args: unknown[]) => void): void => {},
 };
 
 export default browserProcess;

@@ -1,0 +1,36 @@
+/** Sweeps and profiles as data (lib/experiments/sweeps.ts). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cellKey } from '../lib/experiments/experiment';
+import { getProfile, parseShard, shardCells, sweepCells } from '../lib/experiments/sweeps';
+
+test('shards partition a sweep exactly: every cell once across N shards', () => {
+  const cells = sweepCells('writeup', getProfile('full'));
+  assert.equal(cells.length, 90);
+  for (const n of [1, 3, 7]) {
+    const keys = Array.from({ length: n }, (_, i) => shardCells(cells, { index: i + 1, count: n }).map(cellKey)).flat();
+    assert.equal(keys.length, cells.length);
+    assert.deepEqual([...keys].sort(), cells.map(cellKey).sort());
+  }
+  assert.deepEqual(parseShard('2/5'), { index: 2, count: 5 });
+  for (const bad of ['0/3', '4/3', '1/0', 'a/b', '3']) assert.throws(() => parseShard(bad), /malformed shard/);
+});
+
+test("the declared sweeps have the write-up's sizes", () => {
+  const full = getProfile('full');
+  assert.equal(sweepCells('shuffled', full).length, 180);
+  assert.equal(new Set(sweepCells('shuffled', full).map((c) => c.order.join(''))).size, 10);
+  assert.ok(sweepCells('fullmnist', full).every((c) => c.numTrain === 60000 && c.k === 10));
+  const w = sweepCells('writeup', full)[0];
+  assert.deepEqual(
+    {
+      eps: w.llc.epsilon,
+      gamma: w.llc.gamma,
+      draws: w.llc.numDraws,
+      burn: w.llc.numBurnin,
+      chains: w.llc.numChains,
+      m: w.llc.batchSize,
+    },
+    { eps: 2e-4, gamma: 10, draws: 2000, burn: 0, chains: 1, m: 256 },
+  );
+});
