@@ -23,6 +23,7 @@ import { eachFlag } from '../lib/cli/flags';
 import { Architecture, ARCHITECTURES, modelDef, numParams } from '../lib/models/models';
 import { REPO_ROOT, repoPath } from '../lib/experiments/paths';
 import { formatDuration } from '../lib/experiments/progress';
+import { EVAL_BATCH_SIZE } from '../lib/data/batches';
 import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, makeTask } from '../lib/data/tasks';
 import { EngineJob } from './engine';
 import {
@@ -79,7 +80,6 @@ eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
 const RESULTS = process.env.BENCH_RESULTS ?? repoPath('bench', 'results.md');
 const ARCHS: Architecture[] = [...ARCHITECTURES];
 const MAIN_BATCHES = [256, 512];
-const EVAL_BATCH = 1024;
 const BUDGET: Budget = opts.quick ? { warmup: 1, reps: 3, repSeconds: 0.2 } : { warmup: 3, reps: 7, repSeconds: 1.0 };
 /** The stock variants are up to ~10× slower and cpu ~50×: fewer, shorter blocks. */
 const SLOW_BUDGET: Budget = opts.quick
@@ -190,122 +190,20 @@ async function main(): Promise<void> {
   makeTask({ labels: LABELS, numTrain: NUM_TRAIN, numTest: DEFAULT_NUM_TEST, seed: 0 });
   const dataSeconds = (performance.now() - t0) / 1000;
 
-  const needs = ARCHS.flatMap((arch) => profileNeeds(EVAL_BATCH).map((n) => ({ arch, ...n })));
-  const engines: string[] = [];
-  // 1. Native TensorFlow at 1 thread (what each of 2 sweep workers uses) and at every core.
   const threadCounts = m.cores >= 2 ? [1, Math.min(2, m.cores)] : [1];
-  if (native) {
-    for (const t of threadCounts) {
-      const column = `tensorflow ${t} thr`;
-      engines.push(column);
-      await runEngine({ column, backend: 'tensorflow', extra: needs, steps: ['train', 'sgld', 'fc1'] }, t);
-    }
-  } else console.log('tensorflow: not installed (npm run setup:native)');
-  // 2. wasm: ours, and (full runs) ours without SIMD, stock, stock + filter gradient.
-  engines.push('wasm ours');
-  await runEngine({ column: 'wasm ours', backend: 'wasm', extra: needs, steps: ['train', 'sgld', 'fc1'] }, 1);
-  if (!opts.quick && opts.stock) {
-    const slow = { budget: SLOW_BUDGET, batches: [MAIN_BATCHES[0]] };
-    await runEngine({ column: 'wasm ours −simd', backend: 'wasm', variant: 'nosimd', ...slow }, 1);
-    await runEngine({ column: 'wasm stock', backend: 'wasm', variant: 'stock', ...slow }, 1);
-    await runEngine(
-      { column: 'wasm stock+filter', backend: 'wasm', variant: 'stockfilter', archs: ['cnn'], ...slow },
-      1,
-    );
-    await runEngine({ column: 'cpu ours', backend: 'cpu', archs: opts.cpuCnn ? ARCHS : ['mlp'], ...slow }, 1);
-    engines.push('wasm ours −simd', 'wasm stock', 'wasm stock+filter', 'cpu ours');
-  }
-  const sweepBackend = native ? 'tensorflow' : 'wasm';
+  const engines = await engineRows(native, threadCounts);
+  const sweepBackend: EngineJob['backend'] = native ? 'tensorflow' : 'wasm';
   const soloColumn = native ? 'tensorflow 1 thr' : 'wasm ours';
-
-  // 3. PyTorch at 1 thread and at every core.
-  let torchInfo: TorchInfo | null = null;
-  let torchNote: string | null = opts.torch ? null : 'skipped (--no-torch)';
-  const torchCols: string[] = [];
-  if (opts.torch) {
-    try {
-      const python = opts.python ?? torchPython();
-      console.log(`\nPyTorch (${python} bench/torch_bench.py):`);
-      for (const threads of threadCounts) {
-        torchInfo =
-          (await runTorch(
-            python,
-            threads,
-            { archs: ARCHS, batches: MAIN_BATCHES, budget: BUDGET, numTrain: NUM_TRAIN },
-            (r) => (rows.push(r), console.log(rowLine(r))),
-          )) ?? torchInfo;
-        torchCols.push(`torch ${threads} thr`);
-      }
-    } catch (e) {
-      torchNote = (e as Error).message;
-    }
-    if (torchInfo) {
-      const np = ARCHS.map((a) => `${a} ${numParams(modelDef(a))} vs ${torchInfo!.num_params[a]}`).join(', ');
-      console.log(
-        `  torch ${torchInfo.torch}, python ${torchInfo.python}, mkldnn ${torchInfo.mkldnn}; parameters (ours vs torch): ${np}; BLAS: ${torchInfo.blas}`,
-      );
-    }
-  }
-  if (torchNote != null) console.log(`\nPyTorch: not run (${torchNote})`);
-
-  // 4. Memory over a long SGLD chain (CNN, from a trained w*) on the sweeps' engine.
-  console.log(`\nmemory: ${MEMORY.steps} SGLD steps, CNN, batch ${MEMORY.batch}, ${sweepBackend} ...`);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine process's memory message (bench/engine.ts), read field by field below
-  let mem: any = null;
-  await runEngine(
-    {
-      column: 'memory',
-      backend: sweepBackend,
-      memorySteps: MEMORY.steps,
-      memoryBatch: MEMORY.batch,
-      memoryPretrainSteps: MEMORY.pretrainSteps,
-    },
-    1,
-    (msg) => msg.type === 'memory' && (mem = msg),
-  );
-  const memLines = [
-    `${mem.steps} SGLD steps (CNN, batch ${mem.batch}, ${sweepBackend}, w* after ${MEMORY.pretrainSteps} Adam steps) at ${fmtRate(mem.exPerSec)} ex/s sustained; ` +
-      `minibatch loss at the first and last step ${fmtLoss(mem.chain.firstLoss)} and ${fmtLoss(mem.chain.lastLoss)}, max ${fmtLoss(mem.chain.maxLoss)}` +
-      (mem.chain.firstNonFinite == null
-        ? ''
-        : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
-    `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}` +
-      (mem.before.wasmHeap ? `; wasm heap ${mb(mem.before.wasmHeap)} → ${mb(mem.after.wasmHeap)}` : ''),
-    `tf.memory().numTensors ${mem.before.tensors} → ${mem.after.tensors} (${mem.afterDispose} after disposing the chain)`,
-  ];
-  memLines.forEach((l) => console.log(`  ${l}`));
-
-  // 5. Parallel efficiency: a CNN SGLD block in 1, then in 2 concurrent processes (1 thread each).
-  let efficiency = 1;
-  let effText = 'one core: not applicable';
-  if (m.cores >= 2) {
-    const solo = async () => {
-      let rate = NaN;
-      await runEngine(
-        { column: 'solo', backend: sweepBackend, soloSeconds: PARALLEL_SECONDS },
-        1,
-        (msg) => msg.type === 'rate' && (rate = msg.exPerSec),
-      );
-      return rate;
-    };
-    console.log(
-      `\nparallel efficiency: CNN SGLD batch 256 on ${sweepBackend} for ${PARALLEL_SECONDS} s in 1, then 2 concurrent processes ...`,
-    );
-    const one = await solo();
-    const two = await Promise.all([solo(), solo()]);
-    const measured = (two[0] + two[1]) / (2 * one);
-    // Above 1 is noise in the solo run (two processes cannot beat twice one): estimate with 1.
-    efficiency = Math.min(1, measured);
-    effText = `${measured.toFixed(2)} measured${measured > 1 ? ' (noise; the estimates use 1.00)' : ''}: 1 process ${fmtRate(one)} ex/s, 2 processes ${two.map(fmtRate).join(' + ')} ex/s`;
-    console.log(`  ${effText}`);
-  }
+  const torch = await torchRows(threadCounts);
+  const memLines = await memoryCheck(sweepBackend);
+  const { efficiency, effText } = await parallelEfficiency(m.cores, sweepBackend);
 
   // 6. Sweep estimates from the fastest engine: 2 workers × 1 thread, and 1 worker × every core.
   const estimates = ['quick', 'full'].flatMap((p) => {
     const out = [
       {
         label: `${soloColumn}, 2 workers`,
-        e: estimateSweep(rows, p, soloColumn, { workers: 2, efficiency, dataSeconds, evalBatch: EVAL_BATCH }),
+        e: estimateSweep(rows, p, soloColumn, { workers: 2, efficiency, dataSeconds, evalBatch: EVAL_BATCH_SIZE }),
       },
     ];
     if (native && threadCounts.length > 1)
@@ -315,20 +213,21 @@ async function main(): Promise<void> {
           workers: 1,
           efficiency: 1,
           dataSeconds,
-          evalBatch: EVAL_BATCH,
+          evalBatch: EVAL_BATCH_SIZE,
         }),
       });
     return out;
   });
   const estLines = estimateTable(estimates);
   const estNotes = [
-    `Sweep 'writeup'; training at the maximum epochs (early stopping only shortens it); forward examples = per-epoch test evaluation, final train and test evaluation and L_n(w*), at batch ${EVAL_BATCH}; ` +
+    `Sweep 'writeup'; training at the maximum epochs (early stopping only shortens it); forward examples = per-epoch test evaluation, final train and test evaluation and L_n(w*), at batch ${EVAL_BATCH_SIZE}; ` +
       `MNIST loading ${dataSeconds.toFixed(1)} s per cell; workers scheduled as lib/experiments/runner.ts does, at parallel efficiency ${efficiency.toFixed(2)} (${m.cores >= 2 ? 'measured' : 'one core'}).`,
     ...estimates
       .filter(({ e }) => e.missing.length)
       .map(({ label, e }) => `${e.profile} (${label}): no measurement for ${e.missing.join(', ')}`),
   ];
 
+  const { torchInfo, torchNote, torchCols } = torch;
   const allColumns = [...engines, ...torchCols];
   const ratios: [string, string][] = threadCounts
     .filter((t) => native && torchCols.includes(`torch ${t} thr`))
@@ -389,6 +288,130 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeResults(RESULTS, section);
+}
+
+/** 1–2. Throughput rows of every engine: native TensorFlow at 1 thread (what each sweep worker uses) and at every core; wasm (ours; full runs: without SIMD, stock, stock + filter gradient, cpu). */
+async function engineRows(native: boolean, threadCounts: number[]): Promise<string[]> {
+  const needs = ARCHS.flatMap((arch) => profileNeeds(EVAL_BATCH_SIZE).map((n) => ({ arch, ...n })));
+  const engines: string[] = [];
+  if (native) {
+    for (const t of threadCounts) {
+      const column = `tensorflow ${t} thr`;
+      engines.push(column);
+      await runEngine({ column, backend: 'tensorflow', extra: needs, steps: ['train', 'sgld', 'fc1'] }, t);
+    }
+  } else console.log('tensorflow: not installed (npm run setup:native)');
+  // 2. wasm: ours, and (full runs) ours without SIMD, stock, stock + filter gradient.
+  engines.push('wasm ours');
+  await runEngine({ column: 'wasm ours', backend: 'wasm', extra: needs, steps: ['train', 'sgld', 'fc1'] }, 1);
+  if (!opts.quick && opts.stock) {
+    const slow = { budget: SLOW_BUDGET, batches: [MAIN_BATCHES[0]] };
+    await runEngine({ column: 'wasm ours −simd', backend: 'wasm', variant: 'nosimd', ...slow }, 1);
+    await runEngine({ column: 'wasm stock', backend: 'wasm', variant: 'stock', ...slow }, 1);
+    await runEngine(
+      { column: 'wasm stock+filter', backend: 'wasm', variant: 'stockfilter', archs: ['cnn'], ...slow },
+      1,
+    );
+    await runEngine({ column: 'cpu ours', backend: 'cpu', archs: opts.cpuCnn ? ARCHS : ['mlp'], ...slow }, 1);
+    engines.push('wasm ours −simd', 'wasm stock', 'wasm stock+filter', 'cpu ours');
+  }
+  return engines;
+}
+
+/** 3. PyTorch's rows at 1 thread and at every core (its columns, its versions, or why it did not run). */
+async function torchRows(
+  threadCounts: number[],
+): Promise<{ torchInfo: TorchInfo | null; torchNote: string | null; torchCols: string[] }> {
+  let torchInfo: TorchInfo | null = null;
+  let torchNote: string | null = opts.torch ? null : 'skipped (--no-torch)';
+  const torchCols: string[] = [];
+  if (opts.torch) {
+    try {
+      const python = opts.python ?? torchPython();
+      console.log(`\nPyTorch (${python} bench/torch_bench.py):`);
+      for (const threads of threadCounts) {
+        torchInfo =
+          (await runTorch(
+            python,
+            threads,
+            { archs: ARCHS, batches: MAIN_BATCHES, budget: BUDGET, numTrain: NUM_TRAIN },
+            (r) => (rows.push(r), console.log(rowLine(r))),
+          )) ?? torchInfo;
+        torchCols.push(`torch ${threads} thr`);
+      }
+    } catch (e) {
+      torchNote = (e as Error).message;
+    }
+    if (torchInfo) {
+      const np = ARCHS.map((a) => `${a} ${numParams(modelDef(a))} vs ${torchInfo!.num_params[a]}`).join(', ');
+      console.log(
+        `  torch ${torchInfo.torch}, python ${torchInfo.python}, mkldnn ${torchInfo.mkldnn}; parameters (ours vs torch): ${np}; BLAS: ${torchInfo.blas}`,
+      );
+    }
+  }
+  if (torchNote != null) console.log(`\nPyTorch: not run (${torchNote})`);
+  return { torchInfo, torchNote, torchCols };
+}
+
+/** 4. Memory over a long SGLD chain (CNN, from a trained w*) on the sweeps' engine: the report's lines. */
+async function memoryCheck(sweepBackend: EngineJob['backend']): Promise<string[]> {
+  console.log(`\nmemory: ${MEMORY.steps} SGLD steps, CNN, batch ${MEMORY.batch}, ${sweepBackend} ...`);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine process's memory message (bench/engine.ts), read field by field below
+  let mem: any = null;
+  await runEngine(
+    {
+      column: 'memory',
+      backend: sweepBackend,
+      memorySteps: MEMORY.steps,
+      memoryBatch: MEMORY.batch,
+      memoryPretrainSteps: MEMORY.pretrainSteps,
+    },
+    1,
+    (msg) => msg.type === 'memory' && (mem = msg),
+  );
+  const memLines = [
+    `${mem.steps} SGLD steps (CNN, batch ${mem.batch}, ${sweepBackend}, w* after ${MEMORY.pretrainSteps} Adam steps) at ${fmtRate(mem.exPerSec)} ex/s sustained; ` +
+      `minibatch loss at the first and last step ${fmtLoss(mem.chain.firstLoss)} and ${fmtLoss(mem.chain.lastLoss)}, max ${fmtLoss(mem.chain.maxLoss)}` +
+      (mem.chain.firstNonFinite == null
+        ? ''
+        : ` (the chain diverged: loss not finite from step ${mem.chain.firstNonFinite})`),
+    `RSS ${mb(mem.before.rss)} → ${mb(mem.after.rss)} (${mem.after.rss >= mem.before.rss ? '+' : ''}${mb(mem.after.rss - mem.before.rss)}); JS heap ${mb(mem.before.heapUsed)} → ${mb(mem.after.heapUsed)}` +
+      (mem.before.wasmHeap ? `; wasm heap ${mb(mem.before.wasmHeap)} → ${mb(mem.after.wasmHeap)}` : ''),
+    `tf.memory().numTensors ${mem.before.tensors} → ${mem.after.tensors} (${mem.afterDispose} after disposing the chain)`,
+  ];
+  memLines.forEach((l) => console.log(`  ${l}`));
+  return memLines;
+}
+
+/** 5. Parallel efficiency: a CNN SGLD block in 1, then in 2 concurrent processes (1 thread each). */
+async function parallelEfficiency(
+  cores: number,
+  sweepBackend: EngineJob['backend'],
+): Promise<{ efficiency: number; effText: string }> {
+  let efficiency = 1;
+  let effText = 'one core: not applicable';
+  if (cores >= 2) {
+    const solo = async () => {
+      let rate = NaN;
+      await runEngine(
+        { column: 'solo', backend: sweepBackend, soloSeconds: PARALLEL_SECONDS },
+        1,
+        (msg) => msg.type === 'rate' && (rate = msg.exPerSec),
+      );
+      return rate;
+    };
+    console.log(
+      `\nparallel efficiency: CNN SGLD batch 256 on ${sweepBackend} for ${PARALLEL_SECONDS} s in 1, then 2 concurrent processes ...`,
+    );
+    const one = await solo();
+    const two = await Promise.all([solo(), solo()]);
+    const measured = (two[0] + two[1]) / (2 * one);
+    // Above 1 is noise in the solo run (two processes cannot beat twice one): estimate with 1.
+    efficiency = Math.min(1, measured);
+    effText = `${measured.toFixed(2)} measured${measured > 1 ? ' (noise; the estimates use 1.00)' : ''}: 1 process ${fmtRate(one)} ex/s, 2 processes ${two.map(fmtRate).join(' + ')} ex/s`;
+    console.log(`  ${effText}`);
+  }
+  return { efficiency, effText };
 }
 
 main().catch((e) => {

@@ -28,7 +28,7 @@ import {
   ReferenceRun,
   runReferenceModel,
 } from '../lib/train/mnist1d-reference';
-import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
+import { eachFlag, parseNumber, positiveInt, runMain } from '../lib/cli/flags';
 import { repoPath } from '../lib/experiments/paths';
 import { bar, StatusLine } from '../lib/experiments/progress';
 
@@ -63,12 +63,9 @@ function parseArgs(argv: string[]): Options {
       case '--batch':
         o.batchSize = positiveInt('--batch', value());
         break;
-      case '--lr': {
-        const t = value();
-        o.learningRate = Number(t);
-        if (!(o.learningRate > 0)) throw new Error(`--lr must be a positive number, got '${t}'`);
+      case '--lr':
+        o.learningRate = parseNumber('--lr', value(), (v) => v > 0, 'a positive number');
         break;
-      }
       case '--seeds':
         o.seeds = value()
           .split(',')

@@ -18,6 +18,13 @@ export interface DeviceSplit {
   host?: { x: Float32Array; y: Int32Array };
 }
 
+/**
+ * Examples per block of a full pass over a split (evaluation, L_n(w*)): big enough to keep
+ * the engine's matrix kernels busy, small enough that the CNN's activations for a block stay
+ * ~60 MB even on all 60,000 MNIST training examples.
+ */
+export const EVAL_BATCH_SIZE = 1024;
+
 /** Upload a split; `y` holds original digits, stored as positions in `labels`. */
 export function uploadSplit(x: Float32Array, y: ArrayLike<number>, inputShape: number[], labels: readonly number[]): DeviceSplit {
   const n = y.length;

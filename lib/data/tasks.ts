@@ -14,6 +14,7 @@
 import { loadMnist, LoadMnistOptions, normalizePixels, NUM_CLASSES } from './mnist';
 import { makeMnist1d } from './mnist1d';
 import { deriveSeed, makeRng, sampleWithoutReplacement, shuffled } from '../math/rng';
+import { checkPositive } from '../math/checks';
 
 export const SELECTIONS = ['random', 'first'] as const;
 export type Selection = (typeof SELECTIONS)[number];
@@ -114,7 +115,7 @@ function indicesWithLabels(y: ArrayLike<number>, labels: readonly number[]): Int
 function drawSubset(y: ArrayLike<number>, labels: readonly number[], count: number, seed: number, split: string, selection: Selection = 'random'): Int32Array {
   if (!(SELECTIONS as readonly string[]).includes(selection)) throw new Error(`unknown selection '${selection}'; valid: ${SELECTIONS.join(', ')}`);
   const pool = indicesWithLabels(y, labels);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${split}: number of examples must be a positive integer, got ${count}`);
+  checkPositive(`${split}: number of examples`, count, true);
   if (count > pool.length) {
     throw new Error(`${split}: asked for ${count} examples of labels [${labels.join(', ')}] but only ${pool.length} exist`);
   }

@@ -12,7 +12,7 @@
  * passed in are never modified.
  */
 import { backendName, tf } from '../engine/backend';
-import { blocks, DeviceSplit, gatherBatch } from '../data/batches';
+import { DeviceSplit, EVAL_BATCH_SIZE, blocks, gatherBatch } from '../data/batches';
 import { diagnose, Diagnostics, DiagnosticThresholds } from './diagnostics';
 import { mean } from '../math/stats';
 import { LossFn } from '../models/models';
@@ -27,6 +27,7 @@ import {
   SgldStepSettings,
   sgldUpdate,
 } from './sgld';
+import { checkPositive } from '../math/checks';
 
 export interface LlcOptions {
   /** SGLD step size ε (default 2e-4, the write-up's). */
@@ -47,7 +48,7 @@ export interface LlcOptions {
   batchSize?: number;
   /** Seed of minibatches and noise (default 0). */
   seed?: number;
-  /** Batch size for the full-data pass computing L_n(w*) (default 1024). */
+  /** Batch size for the full-data pass computing L_n(w*) (default EVAL_BATCH_SIZE, 1024). */
   evalBatchSize?: number;
   /** Diagnostic thresholds (see diagnostics.ts). */
   thresholds?: DiagnosticThresholds;
@@ -58,30 +59,39 @@ export interface LlcOptions {
 /** Every setting of an estimate, resolved (as saved with results). */
 export type LlcSettings = Required<Omit<LlcOptions, 'onStep' | 'thresholds' | 'nbeta'>> & { nbeta: number };
 
-export const LLC_DEFAULTS = {
+/** The write-up's sampler (its code's SGLD settings), which every default below starts from. */
+const WRITEUP_SAMPLER = {
+  /** Step size ε = 2e-4, the write-up's. */
   epsilon: 2e-4,
+  /** Localization γ = 10, the write-up's. */
   gamma: 10,
+  /** nβ = n / log n: β = 1/log n, Watanabe's WBIC temperature (Lau et al. 2023, §4). */
   nbeta: 'auto' as number | 'auto',
+  /** Every step is a draw, as in the write-up and devinterp. */
+  stepsBetweenDraws: 1,
+  /** Minibatch m = 256, the write-up's. */
+  batchSize: 256,
+};
+
+/**
+ * The library's defaults: the write-up's sampler, with what its single chain cannot give — 4
+ * chains (so R̂ and the between-chain check exist) and 100 burn-in steps (the first draws are
+ * at w*, not yet in the localized posterior) — and 1000 draws per chain (4000 in all, 2× the
+ * write-up's).
+ */
+export const LLC_DEFAULTS = {
+  ...WRITEUP_SAMPLER,
   numChains: 4,
   numDraws: 1000,
   numBurnin: 100,
-  stepsBetweenDraws: 1,
-  batchSize: 256,
+  /** Seed of minibatches and noise; each chain derives its own from it. */
   seed: 0,
-  evalBatchSize: 1024,
+  /** L_n(w*) is computed in blocks of this many examples (data/batches.ts EVAL_BATCH_SIZE). */
+  evalBatchSize: EVAL_BATCH_SIZE,
 };
 
-/** The write-up's exact setting: γ = 10, ε = 2e-4, 2000 steps, m = 256, 1 chain, no burn-in, nβ = n/log n. */
-export const WRITEUP_LLC: LlcOptions = {
-  epsilon: 2e-4,
-  gamma: 10,
-  nbeta: 'auto',
-  numChains: 1,
-  numDraws: 2000,
-  numBurnin: 0,
-  stepsBetweenDraws: 1,
-  batchSize: 256,
-};
+/** The write-up's exact setting: its sampler, 1 chain of 2000 steps from w*, no burn-in. */
+export const WRITEUP_LLC: LlcOptions = { ...WRITEUP_SAMPLER, numChains: 1, numDraws: 2000, numBurnin: 0 };
 
 export interface LlcResult {
   /** Mean of λ̂ over chains that did not fail. */
@@ -126,11 +136,7 @@ export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings 
       `llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`,
     );
   const s = { ...LLC_DEFAULTS, ...given };
-  const positive = (name: string, v: number, integer = false) => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      throw new Error(`llc: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
-    }
-  };
+  const positive = (name: string, v: unknown, integer = false) => checkPositive(`llc: ${name}`, v, integer);
   positive('epsilon', s.epsilon);
   if (!(s.gamma >= 0) || !Number.isFinite(s.gamma)) throw new Error(`llc: gamma must be a number ≥ 0, got ${s.gamma}`);
   positive('numChains', s.numChains, true);
@@ -145,7 +151,7 @@ export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings 
 }
 
 /** Mean loss of `weights` on a whole split, in blocks (one read-back). */
-export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, batchSize = 1024): number {
+export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit, batchSize = EVAL_BATCH_SIZE): number {
   const total = tf.tidy(() => {
     let sum: tf.Tensor = tf.scalar(0);
     for (const [s, e] of blocks(data.n, batchSize)) {

@@ -39,6 +39,7 @@ import {
   validateLabels,
 } from '../data/tasks';
 import { EpochRecord, Metrics, resolveTrainSettings, StopReason, trainModel, TrainOptions } from '../train/train';
+import { checkPositive } from '../math/checks';
 
 export const DATASETS = ['mnist', 'mnist1d'] as const;
 export type Dataset = (typeof DATASETS)[number];
@@ -245,7 +246,7 @@ export function validateCell(cell: CellConfig): CellConfig {
     ['numTrain', cell.numTrain],
     ['numTest', cell.numTest],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+    checkPositive(name, v, true);
   }
   return cell;
 }

@@ -13,6 +13,7 @@ import { DEFAULT_ORDER, randomOrder, Selection } from '../data/tasks';
 import { calibrationPath, readCalibration } from './calibration';
 import { configKey } from './store';
 import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
+import { WRITEUP_TRAIN } from '../train/train';
 
 export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
 export type SweepName = (typeof SWEEPS)[number];
@@ -79,7 +80,7 @@ export const PROFILES: Record<string, Profile> = {
     numTest: 2115,
     seeds: [0, 1, 2, 3, 4],
     ks: KS,
-    train: { epochs: 20, batchSize: 256, learningRate: 1e-2 },
+    train: { ...WRITEUP_TRAIN },
     llc: { ...WRITEUP_LLC },
     orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },

@@ -24,6 +24,7 @@ import { ModelDef, numParams } from '../models/models';
 import { meanCI } from '../math/stats';
 import { Task } from '../data/tasks';
 import { trainModel } from './train';
+import { checkPositive } from '../math/checks';
 
 export const MNIST1D_REFERENCE_MODELS = ['logistic', 'mlp', 'cnn'] as const;
 export type Mnist1dReferenceModel = (typeof MNIST1D_REFERENCE_MODELS)[number];
@@ -105,7 +106,7 @@ export interface ReferenceRun {
 
 /** Epochs covering at least `steps` minibatches of `batchSize` from `numTrain` examples. */
 export function epochsForSteps(steps: number, numTrain: number, batchSize: number): { epochs: number; steps: number } {
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
+  checkPositive('steps', steps, true);
   const perEpoch = Math.ceil(numTrain / batchSize);
   const epochs = Math.ceil(steps / perEpoch);
   return { epochs, steps: epochs * perEpoch };

@@ -9,7 +9,7 @@
  * `targetLoss` ('targetLoss'), else after `epochs` ('maxEpochs').
  */
 import { tf } from '../engine/backend';
-import { blocks, DeviceSplit, disposeSplit, gatherBatch, uploadSplit } from '../data/batches';
+import { DeviceSplit, EVAL_BATCH_SIZE, blocks, disposeSplit, gatherBatch, uploadSplit } from '../data/batches';
 import {
   countCorrect,
   initWeights,
@@ -22,6 +22,7 @@ import {
 import { flatten, splitHost, unflatten } from '../models/params';
 import { deriveSeed, makeRng, shuffled } from '../math/rng';
 import { Task } from '../data/tasks';
+import { checkPositive } from '../math/checks';
 
 export interface TrainOptions {
   /** Maximum epochs (write-up: 20). */
@@ -38,7 +39,7 @@ export interface TrainOptions {
   patience?: number;
   /** Stop once the epoch-mean training loss is below this (default 1e-4: nothing left to fit). */
   targetLoss?: number;
-  /** Batch size for evaluation passes (default 1024). */
+  /** Batch size for evaluation passes (default EVAL_BATCH_SIZE, 1024). */
   evalBatchSize?: number;
   /** Stop early on a plateau or below targetLoss (default true); false trains exactly `epochs`, as the write-up's code does. */
   earlyStop?: boolean;
@@ -50,15 +51,21 @@ export interface TrainOptions {
   onStep?: (step: number, totalSteps: number) => void;
 }
 
+/** The write-up's training: Adam with learning rate 1e-2, minibatches of 256, 20 epochs. */
+export const WRITEUP_TRAIN = { epochs: 20, batchSize: 256, learningRate: 1e-2 };
+
+/**
+ * The defaults: the write-up's training, stopped early once the loss stops improving (a
+ * converged model is the estimator's premise; see `tolerance`, `patience`, `targetLoss` above
+ * for why these values).
+ */
 export const TRAIN_DEFAULTS = {
-  epochs: 20,
-  batchSize: 256,
-  learningRate: 1e-2,
+  ...WRITEUP_TRAIN,
   seed: 0,
   tolerance: 0.02,
   patience: 3,
   targetLoss: 1e-4,
-  evalBatchSize: 1024,
+  evalBatchSize: EVAL_BATCH_SIZE,
   earlyStop: true,
   loss: 'ce' as LossKind,
 };
@@ -105,7 +112,7 @@ export function evaluate(
   weights: tf.Tensor[],
   split: DeviceSplit,
   selector: tf.Tensor2D,
-  batchSize = 1024,
+  batchSize = EVAL_BATCH_SIZE,
   loss: LossKind = 'ce',
 ): Metrics {
   const totals = tf.tidy(() => {
@@ -123,12 +130,6 @@ export function evaluate(
   const [lossSum, correct] = totals.dataSync();
   totals.dispose();
   return { loss: lossSum / split.n, accuracy: correct / split.n };
-}
-
-function checkPositive(name: string, value: number, integer: boolean): void {
-  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new Error(`train: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
-  }
 }
 
 /** The shapes of a model's parameters, in order (the layout of its flat θ; params.ts). */
@@ -184,7 +185,7 @@ export function evaluateTheta(
   theta: tf.Tensor,
   split: DeviceSplit,
   selector: tf.Tensor2D,
-  batchSize = 1024,
+  batchSize = EVAL_BATCH_SIZE,
   loss: LossKind = 'ce',
 ): Metrics {
   const weights = tf.tidy(() => unflatten(theta, paramShapes(def)));
@@ -292,11 +293,11 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolv
       `train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`,
     );
   const s = { ...TRAIN_DEFAULTS, ...given } as TrainSettingsResolved;
-  checkPositive('epochs', s.epochs, true);
-  checkPositive('batchSize', s.batchSize, true);
-  checkPositive('learningRate', s.learningRate, false);
-  checkPositive('patience', s.patience, true);
-  checkPositive('evalBatchSize', s.evalBatchSize, true);
+  checkPositive('train: epochs', s.epochs, true);
+  checkPositive('train: batchSize', s.batchSize, true);
+  checkPositive('train: learningRate', s.learningRate, false);
+  checkPositive('train: patience', s.patience, true);
+  checkPositive('train: evalBatchSize', s.evalBatchSize, true);
   if (!(s.tolerance >= 0) || !Number.isFinite(s.tolerance))
     throw new Error(`train: tolerance must be a number ≥ 0, got ${s.tolerance}`);
   if (!(s.targetLoss >= 0)) throw new Error(`train: targetLoss must be a number ≥ 0, got ${s.targetLoss}`);
