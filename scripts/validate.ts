@@ -1,6 +1,6 @@
 /**
  * Ground-truth validation of the λ̂ estimator (the fast versions are in test/llc.test.ts,
- * test/groundtruth.test.ts and test/validation.test.ts).
+ * test/groundtruth.test.ts and test/battery.test.ts).
  *
  *   npm run validate                 the fixed 7-problem table quoted in the README (~3 min)
  *   npm run validate -- --battery    the validation battery (lib/validation/battery.ts): 12 random DLN

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { tf } from '../lib/engine/backend';
-import { flatten, segmentSizes, splitHost, unflatten } from '../lib/models/params';
+
 import { makeRng, fillNormal, fillNormalJs } from '../lib/math/rng';
 import {
   acceptanceFromLogRatio,
@@ -92,23 +92,6 @@ test('malaLogRatio equals the textbook log q(cur→prev) − log q(prev→cur) +
   assert.equal(acceptanceFromLogRatio(0.5), 1);
   assert.ok(Math.abs(acceptanceFromLogRatio(-1) - Math.exp(-1)) < 1e-12);
   assert.ok(Number.isNaN(acceptanceFromLogRatio(NaN)));
-});
-
-test('flatten / unflatten / splitHost round-trip parameter tensors exactly', () => {
-  const shapes = [[2, 3], [3], [1, 1]];
-  const rng = makeRng(2);
-  const parts = shapes.map((s) => fillNormal(new Float32Array(segmentSizes([s])[0]), rng));
-  const theta = tf.tidy(() => flatten(parts.map((p, i) => tf.tensor(p, shapes[i]))));
-  const back = tf.tidy(() => unflatten(theta, shapes).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })));
-  back.forEach((b, i) => {
-    assert.deepEqual(b.shape, shapes[i]);
-    assert.deepEqual(b.data, Array.from(parts[i]));
-  });
-  assert.deepEqual(
-    splitHost(theta.dataSync() as Float32Array, shapes).map((a) => Array.from(a)),
-    parts.map((p) => Array.from(p)),
-  );
-  theta.dispose();
 });
 
 test("the WebAssembly ziggurat gives the JavaScript one's numbers and leaves the generator in the same state", () => {

@@ -10,12 +10,14 @@ import {
   gapPairs,
   linearityTests,
   pooledGap,
+  relativeGapByK,
   RESULT_COLUMNS,
   resultsFrameCsv,
   stepSizeElasticity,
   toDataFrame,
 } from '../lib/report/summary';
 import { makeRng } from '../lib/math/rng';
+import { welchTTest } from '../lib/math/stats';
 
 /** The fields the summaries read, on a minimal row. */
 function row(
@@ -210,4 +212,35 @@ test('crossoverStability: unstable when the crossover moves by ≥ 2 or most ord
   assert.equal(crossoverStability([o(4, 1), o(6, 1)]).stable, false, 'spread 2');
   assert.equal(crossoverStability([o(5, 3), o(5, 2), o(5, 1)]).stable, false, '2 of 3 orders flip');
   assert.equal(crossoverStability([o(NaN, 0), o(NaN, 0)]).stable, true, 'no crossover anywhere is not a moving one');
+});
+
+test('gapPairs, relativeGapByK and Welch (the inputs of notebook 05): MLP/CNN pairs, relative gap per k, Welch two-sample interval', () => {
+  const row = (architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, testAccuracy: number) =>
+    ({
+      architecture,
+      k,
+      seed,
+      order: '0123456789',
+      numTrain: 100,
+      llcMean,
+      testAccuracy,
+      failed: false,
+      flags: [],
+    }) as unknown as ResultRow;
+  const rows = [
+    row('mlp', 2, 0, 100, 0.6),
+    row('cnn', 2, 0, 40, 0.9),
+    row('mlp', 2, 1, 200, 0.7),
+    row('cnn', 2, 1, 100, 0.8),
+    row('mlp', 3, 0, 50, 0.5),
+  ];
+  assert.equal(gapPairs(rows).length, 2);
+  const [g] = relativeGapByK(rows);
+  assert.equal(g.k, 2);
+  assert.ok(Math.abs(g.relativeGap - 0.55) < 1e-12 && g.pairs === 2); // (0.6 + 0.5) / 2
+  assert.ok(Math.abs(g.accuracyAdvantage - 0.2) < 1e-12); // (0.3 + 0.1) / 2
+  // Welch: equal variances and sizes give df = 2(n − 1); a shift of 3 with sd 1, n = 5 is clearly resolved.
+  const w = welchTTest([4, 5, 6, 5, 5], [1, 2, 3, 2, 2]);
+  assert.ok(Math.abs(w.difference - 3) < 1e-12 && Math.abs(w.df - 8) < 1e-9 && w.lo > 0 && w.p < 0.01);
+  assert.ok(Number.isNaN(welchTTest([1], [2, 3]).lo));
 });

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { eachFlag } from '../lib/cli/flags';
+
 import { FLAGS, helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli/reproduce';
 import { cellsTag } from '../lib/experiments/sweeps';
 import { REPO_ROOT } from '../lib/experiments/paths';
@@ -25,29 +25,6 @@ const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
     encoding: 'utf8',
     env: { ...process.env, ...extraEnv },
   });
-
-test('a flag that needs a value never swallows the next --flag', () => {
-  assert.throws(
-    () => parseArgs(['--profile', '--list']),
-    /--profile needs a value, but the next argument is the option '--list'/,
-  );
-  assert.throws(
-    () => parseArgs(['--data-dir', '--summary-only']),
-    /--data-dir needs a value, but the next argument is the option '--summary-only'/,
-  );
-  assert.throws(() => parseArgs(['--k']), /--k needs a value/);
-  // --flag=value works, and a switch given a value is an error
-  assert.equal(parseArgs(['--profile=full']).profile.name, 'full');
-  assert.equal(parseArgs(['--draws=7']).draws, 7);
-  assert.throws(() => parseArgs(['--list=yes']), /--list takes no value, got '--list=yes'/);
-  // negative numbers are values, then checked
-  assert.throws(() => parseArgs(['--seeds', '-1']), /seed -1 must be ≥ 0/);
-  // other command lines sharing the loop
-  assert.throws(
-    () => eachFlag(['--out', '--x'], 'usage', (_f, v) => v()),
-    /--out needs a value, but the next argument is the option '--x'/,
-  );
-});
 
 test('duplicates in --k, --seeds, --arch are errors naming the duplicate', () => {
   assert.throws(() => parseArgs(['--k', '2,2']), /--k: '2' is listed twice/);

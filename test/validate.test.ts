@@ -1,0 +1,27 @@
+/** The validation command line (lib/cli/validate.ts). */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+
+import { parseValidateArgs } from '../lib/cli/validate';
+import { setup } from './helpers';
+
+before(setup);
+
+// ---------------------------------------------------------------- generator
+
+test('validate flags: parsed, and bad ones are errors naming the value and the valid ones', () => {
+  const a = parseValidateArgs(['--battery', '--seeds', '0,3', '--draws=500', '--shapes', '4', '--shape-seed', '9']);
+  assert.equal(a.battery, true);
+  assert.deepEqual(a.options, { problemSeeds: [0, 3], shapes: 4, shapeSeed: 9 });
+  assert.deepEqual(a.sampler, { numDraws: 500 });
+  assert.deepEqual(parseValidateArgs([]), { battery: false, help: false, options: {}, sampler: {}, fresh: false });
+  assert.throws(() => parseValidateArgs(['--draws', 'many']), /--draws must be a positive integer, got 'many'/);
+  assert.throws(() => parseValidateArgs(['--battery', '--seeds', '0,x']), /--seeds: 'x' is not an integer ≥ 0/);
+  assert.throws(() => parseValidateArgs(['--battery', '--seeds', '1,1']), /listed twice/);
+  assert.throws(() => parseValidateArgs(['--bogus']), /unknown option '--bogus'; valid: --battery, --shapes/);
+  assert.throws(() => parseValidateArgs(['--seeds', '0']), /--seeds only apply to the battery: add --battery/);
+  assert.throws(() => parseValidateArgs(['--battery', '--draws']), /--draws needs a value/);
+  assert.throws(() => parseValidateArgs(['--battery', '--battery']), /--battery is given twice/);
+});
+
+// ---------------------------------------------------------------- a short real run
