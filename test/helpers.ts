@@ -2,7 +2,10 @@
  * Shared test set-up: one backend per test process, the default one (native TensorFlow when
  * installed, else wasm; LLC_BACKEND forces one), named once per test file in the output.
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { initBackend, tf } from '../lib/engine/backend';
+import { REPO_ROOT } from '../lib/experiments/paths';
 import { makeRng } from '../lib/math/rng';
 
 export async function setup(): Promise<typeof tf> {
@@ -56,4 +59,22 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
     scale = Math.max(scale, Math.abs(b[i]));
   }
   return diff / (scale || 1);
+}
+
+/** scripts/reproduce.ts as a user runs it, with its caches and figures under dataDir. */
+export function reproduceIn(args: string[], dataDir: string) {
+  return spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'scripts/reproduce.ts'),
+      ...args,
+      '--data-dir',
+      dataDir,
+      '--figures-dir',
+      path.join(dataDir, 'figures'),
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
 }

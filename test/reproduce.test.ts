@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { reproduceIn } from './helpers';
 
 import { FLAGS, helpText, parseArgs, selectedCells, selectionNote, settingsTag } from '../lib/cli/reproduce';
 import { cellsTag } from '../lib/experiments/sweeps';
@@ -287,23 +288,6 @@ test("--loss sets every cell's loss (and names the figures), a bad one names the
   assert.ok(selectedCells(o).every((c) => c.loss === 'writeup'));
   assert.throws(() => parseArgs(['--loss', 'mse']), /unknown loss 'mse'; valid: ce, writeup/);
 });
-
-/** scripts/reproduce.ts with its caches and figures under dataDir. */
-const reproduceIn = (args: string[], dataDir: string) =>
-  spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repo, 'scripts/reproduce.ts'),
-      ...args,
-      '--data-dir',
-      dataDir,
-      '--figures-dir',
-      path.join(dataDir, 'figures'),
-    ],
-    { cwd: repo, encoding: 'utf8' },
-  );
 
 test('CLI: a tiny sweep end to end (2 cells), then --list shows them done', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-cli-'));

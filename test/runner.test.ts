@@ -1,6 +1,6 @@
 /** The sweep runner (lib/experiments/runner.ts): failures recorded, interruptions resumed. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,29 +11,13 @@ import { runCells } from '../lib/experiments/runner';
 import { readJson } from '../lib/experiments/store';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 import { summarize } from '../lib/report/summary';
-import { setup } from './helpers';
+import { reproduceIn, setup } from './helpers';
 
 before(setup);
 
 const repo = REPO_ROOT;
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'llc-exp-'));
 const tiny = getProfile('tiny');
-/** scripts/reproduce.ts with its caches and figures under dataDir. */
-const reproduceIn = (args: string[], dataDir: string) =>
-  spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repo, 'scripts/reproduce.ts'),
-      ...args,
-      '--data-dir',
-      dataDir,
-      '--figures-dir',
-      path.join(dataDir, 'figures'),
-    ],
-    { cwd: repo, encoding: 'utf8' },
-  );
 
 test('a diverged cell is recorded as failed, the sweep goes on, and the summary shows it', async () => {
   const dataDir = tmpDir();
