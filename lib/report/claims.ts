@@ -1,0 +1,117 @@
+/**
+ * The write-up's claims, one row each, answered from the committed results of each profile:
+ * what the write-up says, what we find, with intervals. The README's opening table is this
+ * table (`npm run claims -- --write`), so it is computed from the numbers, never typed.
+ */
+import { ResultRow } from '../experiments/experiment';
+import { divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
+
+/** One profile's writeup-sweep rows, and how many cells the sweep has. */
+export interface ProfileRows {
+  profile: string;
+  rows: ResultRow[];
+  cells: number;
+}
+
+export interface Claim {
+  claim: string;
+  /** The write-up's words. */
+  writeup: string;
+  /** Our answer per profile, in the order given. */
+  answers: string[];
+}
+
+const num = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const ci = (lo: number, hi: number, d = 1) => `[${num(lo, d)}, ${num(hi, d)}]`;
+const pv = (p: number) => (!Number.isFinite(p) ? 'p n/a' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+const excludesZero = (lo: number, hi: number) => lo > 0 || hi < 0;
+
+/** Cells computed and kept, for every answer's context. */
+function coverage(p: ProfileRows): string {
+  const failed = p.rows.filter((r) => r.failed).length;
+  return `${p.rows.length}/${p.cells} cells${failed ? `, ${failed} failed (left out)` : ''}`;
+}
+
+function linearity(p: ProfileRows): string {
+  const tests = linearityTests(p.rows);
+  if (!tests.length) return 'no cells';
+  return tests
+    .map((t) => {
+      const curved = excludesZero(t.quadratic.lo, t.quadratic.hi);
+      return (
+        `${t.architecture.toUpperCase()}: slope ${num(t.slope.estimate)} ${ci(t.slope.lo, t.slope.hi)} per label; ` +
+        `k² term ${num(t.quadratic.estimate, 2)} ${ci(t.quadratic.lo, t.quadratic.hi, 2)} (${pv(t.quadratic.p)}), ` +
+        `lack of fit ${pv(t.lackOfFitP)} → ${curved || t.lackOfFitP < 0.05 ? '**not a straight line**' : 'a straight line fits'}`
+      );
+    })
+    .join('; ');
+}
+
+function cnnBelowMlp(p: ProfileRows): string {
+  const g = pooledGap(p.rows);
+  if (!(g.seeds > 1)) return 'fewer than 2 seeds with both models';
+  const verdict = excludesZero(g.lo, g.hi)
+    ? g.gap > 0
+      ? '**CNN lower**, as the write-up says'
+      : '**CNN higher**, against the write-up'
+    : '**not resolved** (interval includes 0)';
+  return `MLP − CNN pooled over k ${num(g.gap)} ${ci(g.lo, g.hi)} (${pv(g.p)}, ${g.seeds} seeds paired); relative ${num(100 * g.relative)} % ${ci(100 * g.relativeLo, 100 * g.relativeHi)} → ${verdict}`;
+}
+
+function divergence(p: ProfileRows): string {
+  const d = divergenceTest(p.rows, 5);
+  if (!(d.seeds > 1)) return 'fewer than 2 seeds with both models';
+  const verdict = excludesZero(d.lo, d.hi)
+    ? d.change > 0
+      ? '**the gap widens after 5**'
+      : '**the gap narrows after 5**'
+    : '**no change at 5 resolved**';
+  return `gap at k > 5 minus at k ≤ 5: ${num(d.change)} ${ci(d.lo, d.hi)} (${pv(d.p)}, ${d.seeds} seeds); hinge at k = ${d.hinge} → ${verdict}`;
+}
+
+function failures(p: ProfileRows): string {
+  const failed = p.rows.filter((r) => r.failed);
+  const negative = p.rows.filter((r) => !r.failed && r.llcMean < 0).length;
+  const byArch = (a: string) =>
+    `${failed.filter((r) => r.architecture === a).length}/${p.rows.filter((r) => r.architecture === a).length}`;
+  const big = p.rows.filter((r) => !r.failed && r.llcMean > 1000);
+  return (
+    `failed cells: MLP ${byArch('mlp')}, CNN ${byArch('cnn')} (${droppedReasons(p.rows) || 'none'}); ` +
+    `negative λ̂ in ${negative}; finite λ̂ > 1000 in ${big.length}${big.length ? ` (${big.map((r) => `${r.architecture.toUpperCase()} k=${r.k} s${r.seed}: ${num(r.llcMean, 0)}`).join(', ')})` : ''}`
+  );
+}
+
+/** The claim table over the given profiles (each answer states its coverage). */
+export function claims(profiles: ProfileRows[]): Claim[] {
+  const each = (f: (p: ProfileRows) => string) =>
+    profiles.map((p) => (p.rows.length ? `${f(p)} (${coverage(p)})` : 'not run yet'));
+  return [
+    {
+      claim: 'λ̂ grows linearly with the number of labels',
+      writeup: '"a linear scaling law relating number of labels to task complexity"',
+      answers: each(linearity),
+    },
+    {
+      claim: 'the CNN has the lower λ̂',
+      writeup: '"The CNN typically has a lower λ̂ than the MLP"',
+      answers: each(cnnBelowMlp),
+    },
+    {
+      claim: 'MLP and CNN diverge only after ~5 classes',
+      writeup: 'comment: "only diverging after 5 classes/task-labels?"',
+      answers: each(divergence),
+    },
+    {
+      claim: 'the sampler fails without calibration',
+      writeup: '"It will fail by producing negative or very high λ̂ values if ε and γ aren\'t calibrated"',
+      answers: each(failures),
+    },
+  ];
+}
+
+/** The table as markdown: one column per profile. */
+export function claimsMarkdown(profiles: ProfileRows[], table = claims(profiles)): string {
+  const header = `| claim | the write-up | ${profiles.map((p) => `\`${p.profile}\``).join(' | ')} |`;
+  const rule = `|---|---|${profiles.map(() => '---|').join('')}`;
+  return [header, rule, ...table.map((c) => `| ${c.claim} | ${c.writeup} | ${c.answers.join(' | ')} |`)].join('\n');
+}

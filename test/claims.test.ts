@@ -1,0 +1,62 @@
+/** The write-up's claims answered from results (lib/report/claims.ts, scripts/claims.ts). */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import { ResultRow } from '../lib/experiments/experiment';
+import { repoPath } from '../lib/experiments/paths';
+import { claims, claimsMarkdown } from '../lib/report/claims';
+import { claimProfiles, MARKERS, withClaims } from '../scripts/claims';
+
+const row = (architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, failed = false) =>
+  ({
+    architecture,
+    k,
+    seed,
+    llcMean,
+    failed,
+    failReason: failed ? 'diverged' : undefined,
+    flags: failed ? ['diverged'] : [],
+    order: '0123456789',
+    numTrain: 100,
+    testAccuracy: 0.9,
+  }) as unknown as ResultRow;
+
+/** λ̂ = 10·k (MLP) and 6·k (CNN) with seed noise: linear, CNN lower, the gap growing with k. */
+function sweep(): ResultRow[] {
+  const out: ResultRow[] = [];
+  for (const seed of [0, 1, 2])
+    for (let k = 2; k <= 10; k++) {
+      const noise = ((seed * 7 + k * 3) % 5) / 10;
+      out.push(row('mlp', k, seed, 10 * k + noise), row('cnn', k, seed, 6 * k - noise));
+    }
+  return out;
+}
+
+test('claims: a linear sweep with the CNN lower reads as linear and CNN-lower; failures are counted, not averaged', () => {
+  const rows = [...sweep(), row('cnn', 3, 3, NaN, true)];
+  const [linear, lower, , failing] = claims([{ profile: 'x', rows, cells: 60 }]);
+  assert.match(linear.answers[0], /MLP: slope 10\.0 \[.*a straight line fits/);
+  assert.match(lower.answers[0], /\*\*CNN lower\*\*, as the write-up says/);
+  assert.match(failing.answers[0], /failed cells: MLP 0\/27, CNN 1\/28 \(1 diverged\)/);
+  assert.match(linear.answers[0], /\(55\/60 cells, 1 failed \(left out\)\)/);
+});
+
+test('claims: curvature and a higher CNN are reported as such; a profile without results says so', () => {
+  const rows = sweep().map(
+    (r) => ({ ...r, llcMean: r.architecture === 'cnn' ? r.k * r.k * 3 : r.llcMean }) as ResultRow,
+  );
+  const [linear, lower] = claims([
+    { profile: 'x', rows, cells: 54 },
+    { profile: 'y', rows: [], cells: 54 },
+  ]);
+  assert.match(linear.answers[0], /CNN: .*\*\*not a straight line\*\*/);
+  assert.match(lower.answers[0], /\*\*CNN higher\*\*, against the write-up/);
+  assert.equal(linear.answers[1], 'not run yet');
+});
+
+test("the README's claim table is the one the committed results give (npm run claims -- --write)", () => {
+  const readme = fs.readFileSync(repoPath('README.md'), 'utf8');
+  assert.ok(readme.includes(MARKERS[0]) && readme.includes(MARKERS[1]));
+  assert.equal(readme, withClaims(readme, claimsMarkdown(claimProfiles())), 'run `npm run claims -- --write`');
+  assert.throws(() => withClaims('no markers', ''), /README.md has no <!-- claims:start -->/);
+});
