@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { tf } from '../lib/engine/backend';
 import { DeviceSplit } from '../lib/data/batches';
-import { estimateLlc, llcFromLosses, resolveLlcSettings, WRITEUP_LLC } from '../lib/estimator/llc';
+import { estimateLlc, fullGradNorm, llcFromLosses, resolveLlcSettings, WRITEUP_LLC } from '../lib/estimator/llc';
 import { LossFn } from '../lib/models/models';
 import { linearRegressionData, setup } from './helpers';
 
@@ -110,4 +110,29 @@ test('bad options are rejected by name', () => {
     /numChains must be a positive integer, got 1.5/,
   );
   assert.throws(() => estimateLlc(mseLoss, wStar, data, { numBurnin: -1 }), /numBurnin must be an integer ≥ 0, got -1/);
+});
+
+test('fullGradNorm: ~0 at the least-squares solution, and the analytic ‖Xᵀ(Xw − y)‖/n away from it (blocks that do not divide n)', () => {
+  const n = 103;
+  const d = 4;
+  const { X, Y, wOls } = linearRegressionData(n, d, 11);
+  const data: DeviceSplit = { x: tf.tensor2d(X, [n, d]), y: tf.tensor2d(Y, [n, 1]), n };
+  const before = tf.memory().numTensors;
+  const atOls = [tf.tensor2d(wOls, [d, 1])];
+  const w = Float32Array.from(wOls, (v, j) => v + 0.3 * (j + 1));
+  const away = [tf.tensor2d(w, [d, 1])];
+  // ∇ of ½·mean((Xw − y)²) is Xᵀ(Xw − y)/n.
+  const grad = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    let r = -Y[i];
+    for (let j = 0; j < d; j++) r += X[i * d + j] * w[j];
+    for (let j = 0; j < d; j++) grad[j] += (X[i * d + j] * r) / n;
+  }
+  const expected = Math.hypot(...grad);
+  const got = fullGradNorm(mseLoss, away, data, 10);
+  assert.ok(Math.abs(got - expected) < 1e-4 * expected, `${got} vs ${expected}`);
+  assert.ok(fullGradNorm(mseLoss, atOls, data, 10) < 1e-3 * expected, 'a minimum has no gradient');
+  tf.dispose([...atOls, ...away]);
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+  tf.dispose([data.x, data.y]);
 });

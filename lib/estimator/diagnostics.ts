@@ -468,6 +468,8 @@ export interface DiagnoseInput {
   initLoss?: number;
   /** Mean MALA acceptance probability per chain; without it lowAcceptance is not checked. */
   acceptance?: number[];
+  /** ‖∇L_n(w*)‖ (llc.ts fullGradNorm); quoted by the negative flag, which it explains. */
+  gradNorm?: number;
 }
 
 /** Run every check on the chains of one estimate. */
@@ -504,7 +506,11 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
       flags.push({
         code: 'negative',
         chain,
-        message: `chain ${chain}: λ̂ = ${llc.toFixed(2)} < 0, the chain found losses below L_n(w*): w* is not a local minimum at this resolution (train longer) or epsilon is too large / gamma too small for its convergence.`,
+        message:
+          `chain ${chain}: λ̂ = ${llc.toFixed(2)} < 0, the chain found losses below L_n(w*): w* is not a local minimum at this resolution (train longer) or epsilon is too large / gamma too small for its convergence.` +
+          (Number.isFinite(input.gradNorm)
+            ? ` ‖∇L_n(w*)‖ = ${input.gradNorm!.toExponential(2)} (0 at a minimum).`
+            : ''),
       });
     }
     // Significantly above d/2 (by 3 standard errors of the chain's own estimate), so that

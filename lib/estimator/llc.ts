@@ -109,6 +109,8 @@ export interface LlcResult {
   acceptanceTraces: number[][];
   /** L_n(w*) on the full training set. */
   initLoss: number;
+  /** ‖∇L_n(w*)‖ (fullGradNorm): ~0 where w* is a minimum, as the estimator presumes; NaN when not computed. */
+  gradNorm: number;
   numParams: number;
   settings: LlcSettings;
   backend: string;
@@ -162,6 +164,34 @@ export function fullLoss(lossFn: LossFn, weights: tf.Tensor[], data: DeviceSplit
   });
   const v = total.dataSync()[0] / data.n;
   total.dispose();
+  return v;
+}
+
+/**
+ * ‖∇L_n(w*)‖: the norm of the full-data gradient at w*. The estimator (eq. 13) presumes w* is
+ * a local minimum of L_n; where the gradient is not ~0 the chain can descend below L_n(w*) and
+ * λ̂ measures that descent, not degeneracy (negative at small ε). Summed block by block.
+ */
+export function fullGradNorm(
+  lossFn: LossFn,
+  weights: tf.Tensor[],
+  data: DeviceSplit,
+  batchSize = EVAL_BATCH_SIZE,
+): number {
+  let sum = weights.map((w) => tf.zerosLike(w));
+  for (const [s, e] of blocks(data.n, batchSize)) {
+    const next = tf.tidy(() => {
+      const x = tf.slice(data.x, s, e - s);
+      const y = tf.slice(data.y, s, e - s);
+      const g = tf.grads((...ws: tf.Tensor[]) => tf.mul(lossFn(ws, x, y), (e - s) / data.n))(weights);
+      return sum.map((a, i) => tf.add(a, g[i]));
+    });
+    tf.dispose(sum);
+    sum = next;
+  }
+  const sq = tf.tidy(() => tf.addN(sum.map((g) => tf.sum(tf.square(g)))));
+  const v = Math.sqrt(sq.dataSync()[0]);
+  tf.dispose([sq, ...sum]);
   return v;
 }
 
@@ -483,6 +513,7 @@ export function llcFromChains(
   traces: ChainTrace[],
   ctx: {
     initLoss: number;
+    gradNorm?: number;
     numParams: number;
     settings: LlcSettings;
     thresholds?: DiagnosticThresholds;
@@ -503,6 +534,7 @@ export function llcFromChains(
       nbeta: s.nbeta,
       initLoss: ctx.initLoss,
       acceptance: acceptancePerChain,
+      gradNorm: ctx.gradNorm,
     },
     ctx.thresholds,
   );
@@ -516,6 +548,7 @@ export function llcFromChains(
     acceptancePerChain,
     acceptanceTraces,
     initLoss: ctx.initLoss,
+    gradNorm: ctx.gradNorm ?? NaN,
     numParams: ctx.numParams,
     settings: s,
     backend: backendName(),
@@ -538,10 +571,18 @@ export function estimateLlc(
   const start = Date.now();
   const numParams = weights.reduce((a, t) => a + t.size, 0);
   const initLoss = fullLoss(lossFn, weights, data, s.evalBatchSize);
+  const gradNorm = fullGradNorm(lossFn, weights, data, s.evalBatchSize);
   const totalSteps = s.numChains * (s.numBurnin + s.numDraws * s.stepsBetweenDraws);
   let done = 0;
   const tick = () => options.onStep?.(++done, totalSteps);
   const traces: ChainTrace[] = [];
   for (let chain = 0; chain < s.numChains; chain++) traces.push(runChain(lossFn, weights, data, s, chain, tick));
-  return llcFromChains(traces, { initLoss, numParams, settings: s, thresholds: options.thresholds, startedAt: start });
+  return llcFromChains(traces, {
+    initLoss,
+    gradNorm,
+    numParams,
+    settings: s,
+    thresholds: options.thresholds,
+    startedAt: start,
+  });
 }

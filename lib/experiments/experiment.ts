@@ -169,6 +169,8 @@ export interface ResultRow {
   /** Per chain, the acceptance of the move into every kept draw, rounded to 3 decimals. */
   acceptanceTraces: (number | null)[][];
   initLoss: number;
+  /** ‖∇L_n(w*)‖ at the trained model (absent in rows computed before it was recorded). */
+  gradNorm?: number;
   nbeta: number;
   /** Diagnostic flag codes (see diagnostics.ts) and their messages. */
   flags: string[];
@@ -200,6 +202,7 @@ export function withCurrentDiagnostics(row: ResultRow): ResultRow {
     nbeta: row.nbeta,
     initLoss: row.initLoss,
     acceptance: row.acceptancePerChain,
+    gradNorm: row.gradNorm,
   });
   return { ...row, ...diagnosticFields(d, row.llcPerChain) };
 }
@@ -444,6 +447,7 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
       t.map((a) => (Number.isFinite(a) ? Math.round(a * 1000) / 1000 : null)),
     ),
     initLoss: est.initLoss,
+    gradNorm: est.gradNorm,
     nbeta: est.settings.nbeta,
     ...diagnosticFields(est.diagnostics, est.llcPerChain),
     lossTraces: est.lossTraces,

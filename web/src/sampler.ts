@@ -12,6 +12,7 @@ import { tf } from '../../lib/engine/backend';
 import { DeviceSplit } from '../../lib/data/batches';
 import {
   ChainTrace,
+  fullGradNorm,
   fullLoss,
   keptIndices,
   llcFromChains,
@@ -57,6 +58,7 @@ export async function estimateLlcInPieces(
   const start = Date.now();
   const numParams = weights.reduce((a, t) => a + t.size, 0);
   const initLoss = fullLoss(lossFn, weights, data, s.evalBatchSize);
+  const gradNorm = fullGradNorm(lossFn, weights, data, s.evalBatchSize);
   const stepsPerChain = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
   const kept = keptIndices(s);
   const traces: ChainTrace[] = [];
@@ -95,5 +97,12 @@ export async function estimateLlcInPieces(
       run.dispose();
     }
   }
-  return llcFromChains(traces, { initLoss, numParams, settings: s, thresholds: options.thresholds, startedAt: start });
+  return llcFromChains(traces, {
+    initLoss,
+    gradNorm,
+    numParams,
+    settings: s,
+    thresholds: options.thresholds,
+    startedAt: start,
+  });
 }
