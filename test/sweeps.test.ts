@@ -18,8 +18,18 @@ test('shards partition a sweep exactly: every cell once across N shards', () => 
 
 test("the declared sweeps have the write-up's sizes", () => {
   const full = getProfile('full');
-  assert.equal(sweepCells('shuffled', full).length, 180);
-  assert.equal(new Set(sweepCells('shuffled', full).map((c) => c.order.join(''))).size, 10);
+  const shuffled = sweepCells('shuffled', full);
+  assert.equal(shuffled.length, 360, '10 orders × 2 seeds × 9 k × 2 architectures');
+  assert.equal(new Set(shuffled.map((c) => c.order.join(''))).size, 10);
+  for (let k = 2; k <= 9; k++) {
+    const tasks = new Set(
+      shuffled
+        .filter((c) => c.k === k && c.seed === 0 && c.architecture === 'mlp')
+        .map((c) => [...c.order.slice(0, k)].sort().join('')),
+    );
+    assert.equal(tasks.size, 10, `k = ${k}: every order cuts its own task`);
+  }
+  assert.deepEqual([...new Set(shuffled.map((c) => c.seed))], [0, 1]);
   assert.ok(sweepCells('fullmnist', full).every((c) => c.numTrain === 60000 && c.k === 10));
   const w = sweepCells('writeup', full)[0];
   assert.deepEqual(

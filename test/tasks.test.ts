@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_NUM_TEST, DEFAULT_NUM_TRAIN, firstK, makeTask, randomOrder } from '../lib/data/tasks';
+import {
+  DEFAULT_NUM_TEST,
+  DEFAULT_NUM_TRAIN,
+  distinctOrderSeeds,
+  firstK,
+  makeTask,
+  randomOrder,
+} from '../lib/data/tasks';
 
 test('k = 2 with the default n is exactly the full {0,1} training set', () => {
   const t = makeTask({ labels: [0, 1] });
@@ -42,4 +49,15 @@ test('bad input gets a clear error', () => {
   );
   assert.throws(() => firstK(11), /k=11 is out of range; valid k are integers 2..10/);
   assert.throws(() => makeTask({ labels: [0, 1.5] }), /label 1.5 is not a digit/);
+});
+
+test('distinctOrderSeeds: orders whose first-k tasks are all different at every k < 10; impossible requests are errors', () => {
+  const seeds = distinctOrderSeeds(10);
+  assert.equal(seeds.length, 10);
+  for (let k = 2; k <= 9; k++) {
+    const tasks = seeds.map((s) => [...randomOrder(s).slice(0, k)].sort().join(''));
+    assert.equal(new Set(tasks).size, 10, `k = ${k}`);
+  }
+  assert.deepEqual(distinctOrderSeeds(3), seeds.slice(0, 3), 'a prefix of a longer list');
+  assert.throws(() => distinctOrderSeeds(11), /only 10 of 11 label orders/, 'k = 9 has only 10 tasks');
 });

@@ -90,6 +90,26 @@ export function randomOrder(seed: number, numClasses = NUM_CLASSES): number[] {
   );
 }
 
+/**
+ * The first `count` seeds (1, 2, 3, …) whose random label orders cut a task not cut by an
+ * earlier one at every k = 2..numClasses − 1: shuffled orders that share a k-label task would
+ * share its trained model and count one task twice. (At k = numClasses every order is the same task.)
+ */
+export function distinctOrderSeeds(count: number, numClasses = NUM_CLASSES, maxSeed = 100_000): number[] {
+  const seen = new Set<string>();
+  const seeds: number[] = [];
+  for (let s = 1; seeds.length < count && s <= maxSeed; s++) {
+    const order = randomOrder(s, numClasses);
+    const tasks: string[] = [];
+    for (let k = 2; k < numClasses; k++) tasks.push(`${k}:${[...order.slice(0, k)].sort((a, b) => a - b).join(',')}`);
+    if (tasks.some((t) => seen.has(t))) continue;
+    tasks.forEach((t) => seen.add(t));
+    seeds.push(s);
+  }
+  if (seeds.length < count) throw new Error(`only ${seeds.length} of ${count} label orders with distinct tasks among seeds 1..${maxSeed}`);
+  return seeds;
+}
+
 /** A data source a task is cut from: flat inputs and integer labels. */
 export interface LabelledData {
   inputShape: number[];

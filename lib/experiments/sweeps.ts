@@ -9,7 +9,7 @@
  */
 import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
 import { Architecture, ARCHITECTURES, LossKind, parseArchitecture } from '../models/models';
-import { DEFAULT_ORDER, randomOrder, Selection } from '../data/tasks';
+import { DEFAULT_ORDER, distinctOrderSeeds, randomOrder, Selection } from '../data/tasks';
 import { calibrationPath, readCalibration } from './calibration';
 import { configKey } from './store';
 import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
@@ -33,6 +33,8 @@ export interface Profile {
   selection?: Selection;
   /** Seeds of the random label orders of the shuffled sweep. */
   orderSeeds: number[];
+  /** Seeds of the shuffled sweep's cells, per order (default: the profile's first seed). */
+  shuffledSeeds?: number[];
   /** Sensitivity grid and the trained models it is run on. */
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
@@ -82,7 +84,9 @@ export const PROFILES: Record<string, Profile> = {
     ks: KS,
     train: { ...WRITEUP_TRAIN },
     llc: { ...WRITEUP_LLC },
-    orderSeeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    // 10 orders that share no task at any k < 10, each at 2 seeds, so order is not confounded with seed noise.
+    orderSeeds: distinctOrderSeeds(10),
+    shuffledSeeds: [0, 1],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
     mnist1d: {
@@ -258,7 +262,8 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
       break;
     case 'shuffled':
       for (const os of profile.orderSeeds)
-        for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seeds[0]));
+        for (const seed of options.seeds ?? profile.shuffledSeeds ?? [profile.seeds[0]])
+          for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seed));
       break;
     case 'sensitivity':
       for (const k of options.ks ?? profile.sensitivity.ks)
