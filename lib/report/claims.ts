@@ -25,6 +25,9 @@ const num = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const ci = (lo: number, hi: number, d = 1) => `[${num(lo, d)}, ${num(hi, d)}]`;
 const pv = (p: number) => (!Number.isFinite(p) ? 'p n/a' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 const excludesZero = (lo: number, hi: number) => lo > 0 || hi < 0;
+/** Which of three readings an interval supports: above 0, below 0, or neither. */
+const reading = (est: number, lo: number, hi: number, [above, below, neither]: [string, string, string]) =>
+  excludesZero(lo, hi) ? (est > 0 ? above : below) : neither;
 
 /** Cells computed and kept, for every answer's context. */
 function coverage(p: ProfileRows): string {
@@ -50,22 +53,22 @@ function linearity(p: ProfileRows): string {
 function cnnBelowMlp(p: ProfileRows): string {
   const g = pooledGap(p.rows);
   if (!(g.seeds > 1)) return 'fewer than 2 seeds with both models';
-  const verdict = excludesZero(g.lo, g.hi)
-    ? g.gap > 0
-      ? '**CNN lower**, as the write-up says'
-      : '**CNN higher**, against the write-up'
-    : '**not resolved** (interval includes 0)';
+  const verdict = reading(g.gap, g.lo, g.hi, [
+    '**CNN lower**, as the write-up says',
+    '**CNN higher**, against the write-up',
+    '**not resolved** (interval includes 0)',
+  ]);
   return `MLP − CNN pooled over k ${num(g.gap)} ${ci(g.lo, g.hi)} (${pv(g.p)}, ${g.seeds} seeds paired); relative ${num(100 * g.relative)} % ${ci(100 * g.relativeLo, 100 * g.relativeHi)} → ${verdict}`;
 }
 
 function divergence(p: ProfileRows): string {
   const d = divergenceTest(p.rows, 5);
   if (!(d.seeds > 1)) return 'fewer than 2 seeds with both models';
-  const verdict = excludesZero(d.lo, d.hi)
-    ? d.change > 0
-      ? '**the gap widens after 5**'
-      : '**the gap narrows after 5**'
-    : '**no change at 5 resolved**';
+  const verdict = reading(d.change, d.lo, d.hi, [
+    '**the gap widens after 5**',
+    '**the gap narrows after 5**',
+    '**no change at 5 resolved**',
+  ]);
   return `gap at k > 5 minus at k ≤ 5: ${num(d.change)} ${ci(d.lo, d.hi)} (${pv(d.p)}, ${d.seeds} seeds); hinge at k = ${d.hinge} → ${verdict}`;
 }
 
