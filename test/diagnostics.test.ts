@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  collapsedDecile,
   autocovariance,
   chainAgreement,
   diagnose,
@@ -240,4 +241,40 @@ test('MALA acceptance per chain feeds lowAcceptance with the existing threshold'
     ).flags.filter((f) => f.code === 'lowAcceptance').length,
     2,
   );
+});
+
+test('collapse: a chain whose loss sits at chance (uniform predictions) fails; healthy ones, a w* at chance, or no chance loss do not', () => {
+  const k = 8;
+  const chance = Math.log(k);
+  const healthy = Array.from({ length: 1000 }, (_, i) => 0.05 + 0.01 * Math.sin(i));
+  const collapsed = healthy.map((v, i) => (i < 700 ? v : chance + 0.001 * Math.cos(i)));
+  const nbeta = 1341;
+  const llc = (t: number[]) => nbeta * (t.reduce((a, v) => a + v, 0) / t.length - 0.05);
+  const input = {
+    llcPerChain: [llc(healthy), llc(collapsed)],
+    lossTraces: [healthy, collapsed],
+    numParams: 100000,
+    nbeta,
+    initLoss: 0.05,
+    chanceLoss: chance,
+  };
+  const d = diagnose(input);
+  const flag = d.flags.find((f) => f.code === 'collapsed');
+  assert.ok(flag, 'the collapsed chain is flagged');
+  assert.equal(flag.chain, 1);
+  assert.match(flag.message, /draws 700–799 sit at the chance loss \(mean 2\.079, sd 0\.001; log k = 2\.079/);
+  assert.deepEqual(d.failedChains, [1], 'and fails; the healthy one counts');
+  assert.equal(diagnose({ ...input, chanceLoss: undefined }).flags.filter((f) => f.code === 'collapsed').length, 0);
+  assert.equal(collapsedDecile(collapsed, chance, chance), null, 'a w* already at chance has nothing to collapse from');
+  assert.equal(collapsedDecile(healthy, 0.05, chance), null);
+  assert.deepEqual(collapsedDecile(collapsed, 0.05, chance)?.from, 700);
+});
+
+test('collapse is a plateau, not a hot chain: a chain wandering near chance with minibatch noise is not flagged', () => {
+  const chance = Math.log(10);
+  const rng = makeRng(4);
+  const hot = Array.from({ length: 1000 }, () => chance * (0.97 + 0.2 * rng.normal()));
+  assert.equal(collapsedDecile(hot, 0.5, chance), null, 'sd 20 % of chance: sampling, not a collapse');
+  const plateau = hot.map((v, i) => (i >= 500 ? chance * (1 + 0.01 * rng.normal()) : v));
+  assert.equal(collapsedDecile(plateau, 0.5, chance)?.from, 500);
 });

@@ -19,6 +19,7 @@ export type FlagCode =
   | 'unsettled'
   | 'drifting'
   | 'spike'
+  | 'collapsed'
   | 'chainsDisagree'
   | 'lowEss'
   | 'lowAcceptance';
@@ -112,6 +113,19 @@ export interface DiagnosticThresholds {
   spikeShare?: number;
 }
 
+/**
+ * A chain has collapsed when a tenth of its draws sits at the chance loss (log k: uniform
+ * predictions for every input) — mean within COLLAPSE_TOLERANCE of it — with almost no
+ * minibatch variation (sd below COLLAPSE_SD of it): the network outputs the same uniform
+ * prediction whatever the batch. Full-profile CNN chains that "blow up" to λ̂ of 1,200–2,800 sit
+ * on such plateaus at exactly nβ·(log k − L_n(w*)), far outside the basin of w*; λ̂ there is a
+ * property of log k, not of the model. A hot chain that wanders near chance (MNIST-1D at small n,
+ * large ε) keeps a minibatch sd of 15–30 % of chance and is not a collapse (checked on every
+ * committed sweep: no such chain matches).
+ */
+export const COLLAPSE_TOLERANCE = 0.03;
+export const COLLAPSE_SD = 0.05;
+
 export const DIAGNOSTIC_DEFAULTS: Required<DiagnosticThresholds> = {
   settleZ: 4,
   driftZ: 4,
@@ -122,6 +136,30 @@ export const DIAGNOSTIC_DEFAULTS: Required<DiagnosticThresholds> = {
   acceptance: 0.5,
   spikeShare: 0.1,
 };
+
+/**
+ * The first tenth of a chain's draws that sits at the chance loss with almost no minibatch
+ * variation (see COLLAPSE_TOLERANCE), or null (also when w* itself is at chance, without a
+ * chance loss, or with < 10 draws).
+ */
+export function collapsedDecile(
+  trace: ArrayLike<number>,
+  initLoss: number | undefined,
+  chanceLoss: number | undefined,
+): { from: number; to: number; loss: number; sd: number } | null {
+  if (chanceLoss == null || !(chanceLoss > 0) || trace.length < 10) return null;
+  if (initLoss != null && initLoss >= (1 - COLLAPSE_TOLERANCE) * chanceLoss) return null;
+  for (let d = 0; d < 10; d++) {
+    const from = Math.round((d * trace.length) / 10);
+    const to = Math.round(((d + 1) * trace.length) / 10);
+    const seg = Array.from({ length: to - from }, (_, i) => trace[from + i]);
+    const loss = mean(seg);
+    const sd = Math.sqrt(variance(seg));
+    if (Math.abs(loss - chanceLoss) <= COLLAPSE_TOLERANCE * chanceLoss && sd <= COLLAPSE_SD * chanceLoss)
+      return { from, to: to - 1, loss, sd };
+  }
+  return null;
+}
 
 /** The largest single draw's share of Σ (L_i − L*) and where it is (NaN when the sum is ≤ 0). */
 export function maxDrawShare(
@@ -470,6 +508,11 @@ export interface DiagnoseInput {
   acceptance?: number[];
   /** ‖∇L_n(w*)‖ (llc.ts fullGradNorm); quoted by the negative flag, which it explains. */
   gradNorm?: number;
+  /**
+   * The loss of a model that has learned nothing (log k for k classes: uniform predictions);
+   * without it the collapse check is skipped.
+   */
+  chanceLoss?: number;
 }
 
 /** Run every check on the chains of one estimate. */
@@ -535,6 +578,14 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
         });
       }
     }
+    const collapse = collapsedDecile(trace, input.initLoss, input.chanceLoss);
+    if (collapse) {
+      flags.push({
+        code: 'collapsed',
+        chain,
+        message: `chain ${chain}: draws ${collapse.from}–${collapse.to} sit at the chance loss (mean ${collapse.loss.toFixed(3)}, sd ${collapse.sd.toFixed(3)}; log k = ${input.chanceLoss!.toFixed(3)}, uniform predictions): the network collapsed out of the basin of w* and λ̂ measures the collapse; this chain is excluded. Use a smaller epsilon or a larger gamma.`,
+      });
+    }
     const z = settleZ(trace);
     zs.push(z);
     if (Math.abs(z) > t.settleZ) {
@@ -557,7 +608,11 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
   // A finite blow-up fails a chain like a non-finite one: its λ̂ is set by an excursion out
   // of the basin (λ̂ beyond d/2, or one draw carrying a large share of it), not by the basin.
   for (const f of flags)
-    if ((f.code === 'exceedsHalfDim' || f.code === 'spike') && f.chain != null && !failedChains.includes(f.chain))
+    if (
+      (f.code === 'exceedsHalfDim' || f.code === 'spike' || f.code === 'collapsed') &&
+      f.chain != null &&
+      !failedChains.includes(f.chain)
+    )
       failedChains.push(f.chain);
   failedChains.sort((a, b) => a - b);
   const ok = input.lossTraces.map((_, c) => c).filter((c) => !failedChains.includes(c));

@@ -52,12 +52,16 @@ export interface LlcOptions {
   evalBatchSize?: number;
   /** Diagnostic thresholds (see diagnostics.ts). */
   thresholds?: DiagnosticThresholds;
+  /** The loss of uniform predictions (log k for k classes): enables the collapse check (diagnostics.ts); not a sampler setting. */
+  chanceLoss?: number;
   /** Progress: called after every SGLD step, over all chains. */
   onStep?: (step: number, totalSteps: number) => void;
 }
 
 /** Every setting of an estimate, resolved (as saved with results). */
-export type LlcSettings = Required<Omit<LlcOptions, 'onStep' | 'thresholds' | 'nbeta'>> & { nbeta: number };
+export type LlcSettings = Required<Omit<LlcOptions, 'onStep' | 'thresholds' | 'chanceLoss' | 'nbeta'>> & {
+  nbeta: number;
+};
 
 /** The write-up's sampler (its code's SGLD settings), which every default below starts from. */
 const WRITEUP_SAMPLER = {
@@ -130,7 +134,7 @@ export function llcFromLosses(losses: ArrayLike<number>, initLoss: number, nbeta
 
 /** Resolve and validate options (errors name the bad value). */
 export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings {
-  const { onStep: _s, thresholds: _t, ...rest } = options;
+  const { onStep: _s, thresholds: _t, chanceLoss: _c, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(given).filter((k) => !(k in LLC_DEFAULTS));
   if (unknown.length)
@@ -514,6 +518,7 @@ export function llcFromChains(
   ctx: {
     initLoss: number;
     gradNorm?: number;
+    chanceLoss?: number;
     numParams: number;
     settings: LlcSettings;
     thresholds?: DiagnosticThresholds;
@@ -535,6 +540,7 @@ export function llcFromChains(
       initLoss: ctx.initLoss,
       acceptance: acceptancePerChain,
       gradNorm: ctx.gradNorm,
+      chanceLoss: ctx.chanceLoss,
     },
     ctx.thresholds,
   );
@@ -580,6 +586,7 @@ export function estimateLlc(
   return llcFromChains(traces, {
     initLoss,
     gradNorm,
+    chanceLoss: options.chanceLoss,
     numParams,
     settings: s,
     thresholds: options.thresholds,

@@ -52,7 +52,7 @@ export type Dataset = (typeof DATASETS)[number];
 export const RESULT_SCHEMA = 2;
 
 export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'onStep' | 'seed' | 'loss'>;
-export type SgldSettings = Omit<LlcOptions, 'onStep' | 'seed' | 'thresholds'>;
+export type SgldSettings = Omit<LlcOptions, 'onStep' | 'seed' | 'thresholds' | 'chanceLoss'>;
 
 export interface CellConfig {
   dataset: Dataset;
@@ -162,7 +162,7 @@ export interface ResultRow {
   llcMcse: number;
   llcPerChain: number[];
   failedChains: number[];
-  /** Why no chain counted ('diverged', 'exceedsHalfDim', 'spike', joined by +), or null. */
+  /** Why no chain counted ('diverged', 'exceedsHalfDim', 'spike', 'collapsed', joined by +), or null. */
   failReason: string | null;
   /** Mean MALA acceptance of each chain's moves (sgld.ts). */
   acceptancePerChain: number[];
@@ -203,6 +203,7 @@ export function withCurrentDiagnostics(row: ResultRow): ResultRow {
     initLoss: row.initLoss,
     acceptance: row.acceptancePerChain,
     gradNorm: row.gradNorm,
+    chanceLoss: Math.log(row.k),
   });
   return { ...row, ...diagnosticFields(d, row.llcPerChain) };
 }
@@ -212,7 +213,9 @@ function diagnosticFields(d: Diagnostics, llcPerChain: number[]) {
   const { llcMean, llcStd } = chainStatistics(llcPerChain, d.failedChains);
   const failedFlags = d.flags.filter(
     (f) =>
-      f.chain != null && d.failedChains.includes(f.chain) && ['diverged', 'exceedsHalfDim', 'spike'].includes(f.code),
+      f.chain != null &&
+      d.failedChains.includes(f.chain) &&
+      ['diverged', 'exceedsHalfDim', 'spike', 'collapsed'].includes(f.code),
   );
   return {
     flags: d.flags.map((f) => f.code),
@@ -369,7 +372,12 @@ export function estimateCell(
 ): LlcResult {
   const device = modelOnDevice(cell, task, model.weights);
   try {
-    return estimateLlc(device.lossFn, device.wStar, device.split, { ...cellLlcOptions(cell), onStep });
+    // Chance = uniform predictions over the task's k labels (the collapse check).
+    return estimateLlc(device.lossFn, device.wStar, device.split, {
+      ...cellLlcOptions(cell),
+      chanceLoss: Math.log(task.labels.length),
+      onStep,
+    });
   } finally {
     device.dispose();
   }

@@ -151,6 +151,7 @@ export async function runCellInPage(
     est = await estimateLlcInPieces(taskLoss(def, selector, 'ce'), wStar, split, {
       ...config.llc,
       seed: deriveSeed(config.seed, 'llc'),
+      chanceLoss: Math.log(task.labels.length),
       onProgress: (p) => report({ type: 'chain', ...p }),
       between,
     });

@@ -100,6 +100,7 @@ export async function estimateLlcInPieces(
   return llcFromChains(traces, {
     initLoss,
     gradNorm,
+    chanceLoss: options.chanceLoss,
     numParams,
     settings: s,
     thresholds: options.thresholds,
