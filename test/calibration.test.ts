@@ -1,5 +1,8 @@
 /** The calibration rule (lib/experiments/calibration.ts) on constructed search points, and the cells it runs. */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import {
   CALIBRATION_DEFAULTS,
@@ -13,7 +16,8 @@ import {
 } from '../lib/experiments/calibration';
 import { resolveCell } from '../lib/experiments/experiment';
 import { Architecture } from '../lib/models/models';
-import { PROFILES, sweepCells } from '../lib/experiments/sweeps';
+import { calibratedProfile, PROFILES, sweepCells } from '../lib/experiments/sweeps';
+import { writeJsonAtomic } from '../lib/experiments/store';
 
 const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
 
@@ -171,4 +175,30 @@ test('the search runs in waves: γ ascending, ε from the top, and nothing once 
     'mlp 100 0.0001',
     'mlp 100 0.0002',
   ]);
+});
+
+test("profile 'calibrated': each dataset runs with its own calibration's choice, or is refused with the reason", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-cal-'));
+  const save = (dataset: string, chosen: unknown) =>
+    writeJsonAtomic(path.join(dir, 'calibration', `${dataset}.json`), {
+      dataset,
+      complete: true,
+      chosen,
+      numTrain: 797,
+      options: { numChains: 4, numDraws: 1000, numBurnin: 500 },
+    });
+  save('mnist', null);
+  save('mnist1d', { gamma: 1000, nbetaFactor: 1, epsilon: { mlp: 2e-4, cnn: 3e-5 } });
+  const p = calibratedProfile(dir);
+  const cells = sweepCells('writeup', p, { dataset: 'mnist1d', ks: [2], seeds: [0] });
+  assert.deepEqual(
+    cells.map((c) => [c.architecture, c.llc.epsilon, c.llc.gamma, c.llc.numChains]),
+    [
+      ['mlp', 2e-4, 1000, 4],
+      ['cnn', 3e-5, 1000, 4],
+    ],
+  );
+  assert.throws(() => sweepCells('writeup', p), /the mnist calibration .* found no setting that passes its rule/);
+  save('mnist1d', null);
+  assert.throws(() => calibratedProfile(dir), /mnist calibration .*no setting.*; and the mnist1d calibration/);
 });
