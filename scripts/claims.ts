@@ -22,7 +22,12 @@ export function claimProfiles(dataDir?: string): ProfileRows[] {
   return CLAIM_PROFILES.map((profile) => {
     const cells = sweepCells('writeup', getProfile(profile));
     const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
-    return { profile, rows, cells: cells.length };
+    const mnistCells = sweepCells('fullmnist', getProfile(profile));
+    const fullMnist = {
+      rows: loadCellResults(mnistCells, profile, dataDir).filter((r): r is ResultRow => r != null),
+      cells: mnistCells.length,
+    };
+    return { profile, rows, cells: cells.length, fullMnist };
   });
 }
 

@@ -34,7 +34,7 @@ function sweep(): ResultRow[] {
 
 test('claims: a linear sweep with the CNN lower reads as linear and CNN-lower; failures are counted, not averaged', () => {
   const rows = [...sweep(), row('cnn', 3, 3, NaN, true)];
-  const [linear, lower, , failing] = claims([{ profile: 'x', rows, cells: 60 }]);
+  const [linear, lower, , , failing] = claims([{ profile: 'x', rows, cells: 60 }]);
   assert.match(linear.answers[0], /MLP: slope 10\.0 \[.*a straight line fits/);
   assert.match(lower.answers[0], /\*\*CNN lower\*\*, as the write-up says/);
   assert.match(failing.answers[0], /failed cells: MLP 0\/27, CNN 1\/28 \(1 diverged\)/);
@@ -59,4 +59,19 @@ test("the README's claim table is the one the committed results give (npm run cl
   assert.ok(readme.includes(MARKERS[0]) && readme.includes(MARKERS[1]));
   assert.equal(readme, withClaims(readme, claimsMarkdown(claimProfiles())), 'run `npm run claims -- --write`');
   assert.throws(() => withClaims('no markers', ''), /README.md has no <!-- claims:start -->/);
+});
+
+test('claims: the full-MNIST row reports λ̂ over the cells that did not fail, and how many failed', () => {
+  const mnist = [row('mlp', 10, 0, 300), row('mlp', 10, 1, 320), row('cnn', 10, 0, NaN, true)];
+  const table = claims([
+    { profile: 'x', rows: sweep(), cells: 54, fullMnist: { rows: mnist, cells: 10 } },
+    { profile: 'y', rows: sweep(), cells: 54 },
+  ]);
+  const full = table.find((c) => c.claim.startsWith('full MNIST'))!;
+  assert.match(
+    full.answers[0],
+    /MLP 310\.0 \[182\.9, 437\.1\] \(2 of 2 cells; none failed\); CNN no λ̂ \(0 of 1 cells; 1 diverged\)/,
+  );
+  assert.match(full.answers[0], /\(3\/10 cells\)/);
+  assert.equal(full.answers[1], 'not run yet');
 });

@@ -4,6 +4,7 @@
  * table (`npm run claims -- --write`), so it is computed from the numbers, never typed.
  */
 import { ResultRow } from '../experiments/experiment';
+import { meanCI } from '../math/stats';
 import { divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
 
 /** One profile's writeup-sweep rows, and how many cells the sweep has. */
@@ -11,6 +12,8 @@ export interface ProfileRows {
   profile: string;
   rows: ResultRow[];
   cells: number;
+  /** The profile's fullmnist sweep (k = 10 on all 60,000 training examples), and its size. */
+  fullMnist?: { rows: ResultRow[]; cells: number };
 }
 
 export interface Claim {
@@ -84,6 +87,19 @@ function failures(p: ProfileRows): string {
   );
 }
 
+function fullMnist(p: ProfileRows): string {
+  const f = p.fullMnist;
+  if (!f || !f.rows.length) return 'not run yet';
+  const arch = (a: string) => {
+    const all = f.rows.filter((r) => r.architecture === a);
+    const ok = all.filter((r) => !r.failed);
+    const c = meanCI(ok.map((r) => r.llcMean));
+    const value = ok.length ? `${num(c.mean)}${ok.length > 1 ? ` ${ci(c.lo, c.hi)}` : ''}` : 'no λ̂';
+    return `${a.toUpperCase()} ${value} (${ok.length} of ${all.length} cells; ${droppedReasons(all) || 'none failed'})`;
+  };
+  return `k = 10, n = 60,000: ${arch('mlp')}; ${arch('cnn')}. Lau et al.'s own MNIST model and settings: not run yet (${f.rows.length}/${f.cells} cells)`;
+}
+
 /** The claim table over the given profiles (each answer states its coverage). */
 export function claims(profiles: ProfileRows[]): Claim[] {
   const each = (f: (p: ProfileRows) => string) =>
@@ -103,6 +119,11 @@ export function claims(profiles: ProfileRows[]): Claim[] {
       claim: 'MLP and CNN diverge only after ~5 classes',
       writeup: 'comment: "only diverging after 5 classes/task-labels?"',
       answers: each(divergence),
+    },
+    {
+      claim: 'full MNIST is comparable to Lau et al.',
+      writeup: '"The results for the full MNIST dataset are comparable to Lau et al\'s results"',
+      answers: profiles.map(fullMnist),
     },
     {
       claim: 'the sampler fails without calibration',
