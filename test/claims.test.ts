@@ -75,3 +75,8 @@ test('claims: the full-MNIST row reports λ̂ over the cells that did not fail, 
   assert.match(full.answers[0], /\(3\/10 cells\)/);
   assert.equal(full.answers[1], 'not run yet');
 });
+
+test('claims: a sweep that has only begun says so instead of fitting', () => {
+  const [linear] = claims([{ profile: 'x', rows: sweep().slice(0, 4), cells: 54 }]);
+  assert.match(linear.answers[0], /^too few cells yet for a fit \(4\/54 cells\)/);
+});

@@ -39,6 +39,12 @@ function coverage(p: ProfileRows): string {
 }
 
 function linearity(p: ProfileRows): string {
+  // A quadratic needs more than 3 cells at 3 or more k per architecture.
+  const fits = (a: string) => {
+    const kept = p.rows.filter((r) => r.architecture === a && !r.failed);
+    return kept.length > 3 && new Set(kept.map((r) => r.k)).size >= 3;
+  };
+  if (!fits('mlp') || !fits('cnn')) return 'too few cells yet for a fit';
   const tests = linearityTests(p.rows);
   if (!tests.length) return 'no cells';
   return tests
