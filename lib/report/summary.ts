@@ -320,7 +320,8 @@ export function resultsFrame(rows: ResultRow[]): DataFrame {
 export function resultsFrameCsv(rows: ResultRow[]): string {
   const quote = (v: unknown) => {
     const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? '');
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    const q = '"';
+    return [q, ',', '\n'].some((c) => s.includes(c)) ? q + s.replaceAll(q, q + q) + q : s;
   };
   return (
     [
