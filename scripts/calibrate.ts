@@ -23,7 +23,7 @@ import {
   writeCalibration,
 } from '../lib/experiments/calibration';
 import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
-import { Dataset, DATASETS } from '../lib/experiments/experiment';
+import { Dataset, DATASETS } from '../lib/experiments/cell';
 import { markdownTable } from '../lib/report/report';
 import { loadCellResults, runCells } from '../lib/experiments/runner';
 import { ResultRow } from '../lib/experiments/experiment';

@@ -14,7 +14,7 @@ import {
   stage1Cells,
   stage2Cells,
 } from '../lib/experiments/calibration';
-import { resolveCell } from '../lib/experiments/experiment';
+import { resolveCell } from '../lib/experiments/cell';
 import { Architecture } from '../lib/models/models';
 import { calibratedProfile, PROFILES, sweepCells } from '../lib/experiments/sweeps';
 import { writeJsonAtomic } from '../lib/experiments/store';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { tf } from '../lib/engine/backend';
-import { cellKey, resolveCell, trainKey } from '../lib/experiments/experiment';
+import { cellKey, trainKey } from '../lib/experiments/experiment';
+import { resolveCell } from '../lib/experiments/cell';
 import { crossEntropy, writeupCrossEntropy } from '../lib/models/models';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 import { makeTask } from '../lib/data/tasks';

@@ -4,7 +4,7 @@
  * One table (FLAGS) drives both the parser and `--help`, so every flag is documented with
  * its default.
  */
-import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from '../experiments/experiment';
+import { CellConfig, Dataset, DATASETS, SgldSettings, TrainSettings } from '../experiments/cell';
 import { Architecture, ARCHITECTURES, LOSSES, LossKind, parseArchitecture, parseLoss } from '../models/models';
 import {
   cellsTag,

@@ -21,7 +21,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CellConfig, Dataset, defaultDataDir, ResultRow } from './experiment';
+import { defaultDataDir, ResultRow } from './experiment';
+import { CellConfig, Dataset } from './cell';
 import { defaultNbeta } from '../estimator/llc';
 import { Architecture, ARCHITECTURES } from '../models/models';
 import { readJson, writeJsonAtomic } from './store';

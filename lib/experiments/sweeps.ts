@@ -7,7 +7,7 @@
  * `full` is the write-up's settings; `quick` is a scaled-down version of the same
  * sweeps that finishes in about a quarter of an hour on a 2-core machine.
  */
-import { CellConfig, Dataset, SgldSettings, TrainSettings } from './experiment';
+import { CellConfig, Dataset, SgldSettings, TrainSettings } from './cell';
 import { Architecture, ARCHITECTURES, LossKind, parseArchitecture } from '../models/models';
 import { DEFAULT_ORDER, distinctOrderSeeds, randomOrder, Selection } from '../data/tasks';
 import { calibrationPath, readCalibration } from './calibration';

@@ -4,7 +4,8 @@
  * over cores (wasm is single-threaded; tfjs-node reads the TF_NUM_* env vars set by the runner).
  */
 import { initBackend } from '../engine/backend';
-import { CellConfig, runCell } from './experiment';
+import { runCell } from './experiment';
+import { CellConfig } from './cell';
 
 interface Job {
   cell: CellConfig;

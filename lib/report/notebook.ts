@@ -15,7 +15,8 @@
  * figures used to show as a line of text.
  */
 import * as path from 'path';
-import { CellConfig, ResultRow } from '../experiments/experiment';
+import { ResultRow } from '../experiments/experiment';
+import { CellConfig } from '../experiments/cell';
 import { REPO_ROOT } from '../experiments/paths';
 import { saveFigure, Spec } from './plots';
 import { formatCell } from './report';

@@ -1,31 +1,25 @@
 /**
- * One run of the page: an MNIST-1D cell as lib/experiments/experiment.ts runCell computes it (the same
- * task draw, the same training and SGLD seeds, the same settings), without its file caches,
- * which need Node. Every piece is a lib function; this module only wires them up and
- * reports progress. Runs in the page's worker (worker.ts).
- *
- * experiment.ts itself is out of the browser's import graph: it imports store.ts (fs,
- * crypto) and paths.ts (fs at load time). What is re-stated from it: the seed derivations
- * of taskForCell / trainedModel / runCell (task: seed; training: deriveSeed(seed, 'train');
- * SGLD: deriveSeed(seed, 'llc')) and validateCell's seed and example-count checks.
- * Lib change that removes that: move resolveCell / validateCell / taskForCell and the
- * cache-free part of runCell into a Node-free module (experiment.ts keeps the caches).
+ * One run of the page: an MNIST-1D cell as lib/experiments/experiment.ts runCell computes it,
+ * through the same route (lib/experiments/cell.ts: the cell resolved and validated, its task,
+ * its training and sampler options with the seeds derived from the cell's seed, its model on
+ * the device), without the file caches, which need Node. The chains run in pieces
+ * (sampler.ts) so the page can draw between them. Runs in the page's worker (worker.ts).
  */
-import { backendName, tf } from '../../lib/engine/backend';
-import { disposeSplit, uploadSplit } from '../../lib/data/batches';
+import { backendName } from '../../lib/engine/backend';
 import { Flag } from '../../lib/estimator/diagnostics';
-import { LlcResult, resolveLlcSettings } from '../../lib/estimator/llc';
+import { LlcResult } from '../../lib/estimator/llc';
 import {
-  labelSelector,
-  modelDef,
-  numParams,
-  parseArchitecture,
-  taskLoss,
-  weightsToTensors,
-} from '../../lib/models/models';
-import { deriveSeed } from '../../lib/math/rng';
-import { DEFAULT_ORDER, firstK, makeTaskFrom, mnist1dData } from '../../lib/data/tasks';
-import { EpochRecord, resolveTrainSettings, trainModel } from '../../lib/train/train';
+  CellConfig,
+  cellLlcOptions,
+  cellTrainOptions,
+  modelOnDevice,
+  resolveCell,
+  taskForCell,
+  validateCell,
+} from '../../lib/experiments/cell';
+import { modelDef, numParams } from '../../lib/models/models';
+import { DEFAULT_ORDER } from '../../lib/data/tasks';
+import { EpochRecord, trainModel } from '../../lib/train/train';
 import { ChainProgress, estimateLlcInPieces } from './sampler';
 import type { RunConfig } from './settings';
 
@@ -72,21 +66,24 @@ export interface RunResult {
   seconds: { data: number; train: number; sample: number; total: number };
 }
 
+/** The page's settings as the cell they are: MNIST-1D, the default label order, the cross-entropy. */
+export function cellOf(config: RunConfig): CellConfig {
+  return {
+    dataset: 'mnist1d',
+    architecture: config.architecture,
+    order: [...DEFAULT_ORDER],
+    k: config.k,
+    seed: config.seed,
+    numTrain: config.numTrain,
+    numTest: config.numTest,
+    train: config.train,
+    llc: config.llc,
+  };
+}
+
 /** Validate every setting with the library's own checks, before anything is computed (errors name the value and the valid ones). */
 export function validate(config: RunConfig): void {
-  parseArchitecture(config.architecture);
-  firstK(config.k, DEFAULT_ORDER);
-  // experiment.ts validateCell's checks (not importable in the browser; see the module comment).
-  if (!Number.isInteger(config.seed) || config.seed < 0)
-    throw new Error(`seed must be an integer ≥ 0, got ${config.seed}`);
-  for (const [name, v] of [
-    ['numTrain', config.numTrain],
-    ['numTest', config.numTest],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
-  }
-  resolveTrainSettings(config.train);
-  resolveLlcSettings({ ...config.llc, seed: 0 }, config.numTrain);
+  resolveCell(validateCell(cellOf(config)));
 }
 
 const seconds = (since: number): number => (performance.now() - since) / 1000;
@@ -97,18 +94,13 @@ export async function runCellInPage(
   report: (e: RunEvent) => void,
   between: () => Promise<void>,
 ): Promise<RunResult> {
+  const cell = cellOf(config);
   validate(config);
   const t0 = performance.now();
   report({ type: 'phase', phase: 'data', message: 'generating MNIST-1D and drawing the task' });
   await between();
-  const labels = firstK(config.k, DEFAULT_ORDER);
-  const task = makeTaskFrom(mnist1dData(), {
-    labels,
-    numTrain: config.numTrain,
-    numTest: config.numTest,
-    seed: config.seed,
-    selection: 'random',
-  });
+  const task = taskForCell(cell);
+  const labels = task.labels;
   const def = modelDef(config.architecture, 'mnist1d');
   const tData = seconds(t0);
 
@@ -120,9 +112,7 @@ export async function runCellInPage(
   });
   await between();
   const trained = trainModel(def, task, {
-    ...resolveTrainSettings(config.train),
-    loss: 'ce',
-    seed: deriveSeed(config.seed, 'train'),
+    ...cellTrainOptions(cell),
     onEpoch: (record, maxEpochs) => report({ type: 'epoch', record, maxEpochs }),
     onStep: (step, total) => {
       if (step % 10 === 0 || step === total) report({ type: 'trainStep', step, total });
@@ -143,21 +133,16 @@ export async function runCellInPage(
   const t2 = performance.now();
   report({ type: 'phase', phase: 'sample', message: 'sampling the localized posterior with SGLD' });
   await between();
-  const selector = labelSelector(task.labels, def.numOutputs);
-  const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
-  const wStar = weightsToTensors(def, trained.weights);
+  const device = modelOnDevice(cell, task, trained.weights);
   let est: LlcResult;
   try {
-    est = await estimateLlcInPieces(taskLoss(def, selector, 'ce'), wStar, split, {
-      ...config.llc,
-      seed: deriveSeed(config.seed, 'llc'),
-      chanceLoss: Math.log(task.labels.length),
+    est = await estimateLlcInPieces(device.lossFn, device.wStar, device.split, {
+      ...cellLlcOptions(cell),
       onProgress: (p) => report({ type: 'chain', ...p }),
       between,
     });
   } finally {
-    tf.dispose([selector, ...wStar]);
-    disposeSplit(split);
+    device.dispose();
   }
   const tSample = seconds(t2);
   const d = est.diagnostics;
