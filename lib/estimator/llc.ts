@@ -573,23 +573,37 @@ export function estimateLlc(
   data: DeviceSplit,
   options: LlcOptions = {},
 ): LlcResult {
-  const s = resolveLlcSettings(options, data.n);
-  const start = Date.now();
-  const numParams = weights.reduce((a, t) => a + t.size, 0);
-  const initLoss = fullLoss(lossFn, weights, data, s.evalBatchSize);
-  const gradNorm = fullGradNorm(lossFn, weights, data, s.evalBatchSize);
+  const estimate = beginEstimate(lossFn, weights, data, options);
+  const s = estimate.settings;
   const totalSteps = s.numChains * (s.numBurnin + s.numDraws * s.stepsBetweenDraws);
   let done = 0;
   const tick = () => options.onStep?.(++done, totalSteps);
   const traces: ChainTrace[] = [];
   for (let chain = 0; chain < s.numChains; chain++) traces.push(runChain(lossFn, weights, data, s, chain, tick));
-  return llcFromChains(traces, {
+  return estimate.finish(traces);
+}
+
+/**
+ * An estimate's fixed part, for callers that run its chains themselves (estimateLlc whole, the
+ * browser page in pieces): the resolved settings, L_n(w*) and ‖∇L_n(w*)‖ once, and `finish`,
+ * which turns the chains' traces into the result (llcFromChains).
+ */
+export function beginEstimate(
+  lossFn: LossFn,
+  weights: tf.Tensor[],
+  data: DeviceSplit,
+  options: LlcOptions,
+): { settings: LlcSettings; initLoss: number; finish(traces: ChainTrace[]): LlcResult } {
+  const settings = resolveLlcSettings(options, data.n);
+  const startedAt = Date.now();
+  const numParams = weights.reduce((a, t) => a + t.size, 0);
+  const initLoss = fullLoss(lossFn, weights, data, settings.evalBatchSize);
+  const gradNorm = fullGradNorm(lossFn, weights, data, settings.evalBatchSize);
+  const { chanceLoss, thresholds } = options;
+  return {
+    settings,
     initLoss,
-    gradNorm,
-    chanceLoss: options.chanceLoss,
-    numParams,
-    settings: s,
-    thresholds: options.thresholds,
-    startedAt: start,
-  });
+    finish: (traces) =>
+      llcFromChains(traces, { initLoss, gradNorm, chanceLoss, numParams, settings, thresholds, startedAt }),
+  };
 }

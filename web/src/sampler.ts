@@ -1,26 +1,14 @@
 /**
- * lib/estimator/llc.ts estimateLlc, run in pieces: the same chains (lib's sgldChain, seeded as its
- * runChain seeds them), the same L_n(w*) (fullLoss), the same λ̂ (llcFromLosses) and
- * diagnostics (diagnose), but the caller sees every block of steps as it is taken (the loss
- * trace and the running λ̂ for the live plots) and the event loop gets a turn between blocks.
- *
- * The chains are lib's startChain, advanced a piece at a time (runChain advances them whole);
- * the result comes from lib's llcFromChains, as estimateLlc's does. test/web.test.ts checks that the page's λ̂ equals lib's estimateLlc
- * (through runCell) for the same seed.
+ * lib/estimator/llc.ts estimateLlc, run in pieces: the same fixed part (beginEstimate: settings,
+ * L_n(w*), ‖∇L_n(w*)‖), the same chains (startChain, advanced a piece at a time where runChain
+ * takes them whole) and the same λ̂ and diagnostics (finish); but the caller sees every block
+ * of steps as it is taken (the loss trace and the running λ̂ for the live plots), and the event
+ * loop gets a turn between blocks. test/web.test.ts checks that the page's λ̂ equals runCell's
+ * for the same cell.
  */
 import { tf } from '../../lib/engine/backend';
 import { DeviceSplit } from '../../lib/data/batches';
-import {
-  ChainTrace,
-  fullGradNorm,
-  fullLoss,
-  keptIndices,
-  llcFromChains,
-  LlcOptions,
-  LlcResult,
-  resolveLlcSettings,
-  startChain,
-} from '../../lib/estimator/llc';
+import { beginEstimate, ChainTrace, keptIndices, LlcOptions, LlcResult, startChain } from '../../lib/estimator/llc';
 import { LossFn } from '../../lib/models/models';
 
 export interface ChainProgress {
@@ -54,11 +42,8 @@ export async function estimateLlcInPieces(
   options: AsyncLlcOptions = {},
 ): Promise<LlcResult> {
   const { stepsPerPiece = 50, onProgress, between = async () => {}, ...llcOptions } = options;
-  const s = resolveLlcSettings(llcOptions, data.n);
-  const start = Date.now();
-  const numParams = weights.reduce((a, t) => a + t.size, 0);
-  const initLoss = fullLoss(lossFn, weights, data, s.evalBatchSize);
-  const gradNorm = fullGradNorm(lossFn, weights, data, s.evalBatchSize);
+  const estimate = beginEstimate(lossFn, weights, data, llcOptions);
+  const { settings: s, initLoss } = estimate;
   const stepsPerChain = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
   const kept = keptIndices(s);
   const traces: ChainTrace[] = [];
@@ -97,13 +82,5 @@ export async function estimateLlcInPieces(
       run.dispose();
     }
   }
-  return llcFromChains(traces, {
-    initLoss,
-    gradNorm,
-    chanceLoss: options.chanceLoss,
-    numParams,
-    settings: s,
-    thresholds: options.thresholds,
-    startedAt: start,
-  });
+  return estimate.finish(traces);
 }
