@@ -19,6 +19,7 @@ const row = (architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: numb
     order: '0123456789',
     numTrain: 100,
     testAccuracy: 0.9,
+    trainAccuracy: 0.95,
   }) as unknown as ResultRow;
 
 /** λ̂ = 10·k (MLP) and 6·k (CNN) with seed noise: linear, CNN lower, the gap growing with k. */
@@ -79,4 +80,15 @@ test('claims: the full-MNIST row reports λ̂ over the cells that did not fail, 
 test('claims: a sweep that has only begun says so instead of fitting', () => {
   const [linear] = claims([{ profile: 'x', rows: sweep().slice(0, 4), cells: 54 }]);
   assert.match(linear.answers[0], /^too few cells yet for a fit \(4\/54 cells\)/);
+});
+
+test('claims: models that did not learn their task are named (train accuracy ≤ 1.5/k)', () => {
+  const rows = sweep().map((r) =>
+    r.architecture === 'mlp' && r.k === 2 && r.seed === 1 ? ({ ...r, trainAccuracy: 0.47 } as ResultRow) : r,
+  );
+  const failing = claims([{ profile: 'x', rows, cells: 54 }]).find((c) => c.claim.startsWith('the sampler'))!;
+  assert.match(
+    failing.answers[0],
+    /\*\*training failed\*\* \(train accuracy ≤ 1\.5\/k, kept in the statistics\) in 1: MLP k=2 s1 47\.0 %/,
+  );
 });

@@ -32,6 +32,13 @@ const excludesZero = (lo: number, hi: number) => lo > 0 || hi < 0;
 const reading = (est: number, lo: number, hi: number, [above, below, neither]: [string, string, string]) =>
   excludesZero(lo, hi) ? (est > 0 ? above : below) : neither;
 
+/**
+ * A model that did not learn its task: training accuracy at most 1.5× chance (1/k). Its λ̂ is not
+ * the write-up's quantity; the table names such cells (the statistics keep them, as the author's
+ * pipeline would).
+ */
+export const isUntrained = (r: ResultRow): boolean => r.trainAccuracy <= 1.5 / r.k;
+
 /** Cells computed and kept, for every answer's context. */
 function coverage(p: ProfileRows): string {
   const failed = p.rows.filter((r) => r.failed).length;
@@ -87,9 +94,14 @@ function failures(p: ProfileRows): string {
   const byArch = (a: string) =>
     `${failed.filter((r) => r.architecture === a).length}/${p.rows.filter((r) => r.architecture === a).length}`;
   const big = p.rows.filter((r) => !r.failed && r.llcMean > 1000);
+  const untrained = p.rows.filter(isUntrained);
+  const cell = (r: ResultRow) => `${r.architecture.toUpperCase()} k=${r.k} s${r.seed}`;
   return (
     `failed cells: MLP ${byArch('mlp')}, CNN ${byArch('cnn')} (${droppedReasons(p.rows) || 'none'}); ` +
-    `negative λ̂ in ${negative}; finite λ̂ > 1000 in ${big.length}${big.length ? ` (${big.map((r) => `${r.architecture.toUpperCase()} k=${r.k} s${r.seed}: ${num(r.llcMean, 0)}`).join(', ')})` : ''}`
+    `negative λ̂ in ${negative}; finite λ̂ > 1000 in ${big.length}${big.length ? ` (${big.map((r) => `${cell(r)}: ${num(r.llcMean, 0)}`).join(', ')})` : ''}` +
+    (untrained.length
+      ? `; **training failed** (train accuracy ≤ 1.5/k, kept in the statistics) in ${untrained.length}: ${untrained.map((r) => `${cell(r)} ${num(100 * r.trainAccuracy)} %`).join(', ')}`
+      : '')
   );
 }
 
