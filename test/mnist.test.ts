@@ -4,7 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { test } from 'node:test';
-import { defaultMnistDir, loadMnist, MNIST_FILES, normalizePixels, readIdxFile } from '../lib/data/mnist';
+import {
+  defaultMnistDir,
+  loadMnist,
+  MNIST_FILES,
+  MNIST_LABEL_COUNTS,
+  normalizePixels,
+  readIdxFile,
+} from '../lib/data/mnist';
 
 const labelsFile = path.join(defaultMnistDir(), MNIST_FILES.testLabels.name);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-mnist-'));
@@ -15,10 +22,11 @@ test('loads the four original files with their counts, shapes and labels', () =>
   assert.equal(m.test.count, 10000);
   assert.equal(m.train.images.length, 60000 * 784);
   assert.equal(m.test.labels.length, 10000);
-  // The classic class counts of the training set's first two digits: 5,923 zeros and 6,742 ones.
-  const count = (d: number) => m.train.labels.filter((l) => l === d).length;
-  assert.equal(count(0), 5923);
-  assert.equal(count(1), 6742);
+  // The per-digit counts the sweeps size tasks by (5,923 zeros and 6,742 ones: n = 12,665).
+  const counts = (labels: Uint8Array) => Array.from({ length: 10 }, (_, d) => labels.filter((l) => l === d).length);
+  assert.deepEqual(counts(m.train.labels), MNIST_LABEL_COUNTS.train);
+  assert.deepEqual(counts(m.test.labels), MNIST_LABEL_COUNTS.test);
+  assert.equal(MNIST_LABEL_COUNTS.train[0] + MNIST_LABEL_COUNTS.train[1], 12665);
 });
 
 test('normalisation maps 0 → −1 and 255 → 1, as the write-up (x/255 − 0.5)/0.5', () => {

@@ -9,6 +9,7 @@ import {
   makeMnist1d,
   MNIST1D_DEFAULTS,
   MNIST1D_EPS,
+  MNIST1D_LABEL_COUNTS,
   MNIST1D_RAW_TEMPLATES,
   resample,
   resolveMnist1dOptions,
@@ -117,6 +118,12 @@ test('class balance: 500 examples per class, shuffled across the split', () => {
   d.yTest.forEach((c) => testCounts[c]++);
   // Hypergeometric: each class has ~100 ± 9 test examples; generation order (class by class) must not survive.
   for (const c of testCounts) assert.ok(c > 60 && c < 140, `test class counts ${testCounts}`);
+  // The counts the sweeps size tasks by.
+  assert.deepEqual(testCounts, MNIST1D_LABEL_COUNTS.test);
+  assert.deepEqual(
+    testCounts.map((c) => 500 - c),
+    MNIST1D_LABEL_COUNTS.train,
+  );
   assert.ok(d.yTrain.some((c, i) => i > 0 && c !== d.yTrain[i - 1]));
 });
 

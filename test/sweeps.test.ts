@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cellKey } from '../lib/experiments/experiment';
+import { MNIST_LABEL_COUNTS } from '../lib/data/mnist';
 import { getProfile, parseShard, shardCells, sweepCells } from '../lib/experiments/sweeps';
 
 test('shards partition a sweep exactly: every cell once across N shards', () => {
@@ -30,6 +31,15 @@ test("the declared sweeps have the write-up's sizes", () => {
     assert.equal(tasks.size, 10, `k = ${k}: every order cuts its own task`);
   }
   assert.deepEqual([...new Set(shuffled.map((c) => c.seed))], [0, 1]);
+  // A k = 2 task smaller than n = 12,665 takes all its examples; every larger task keeps n (and its key).
+  for (const c of shuffled) {
+    const labels = c.order.slice(0, c.k);
+    const have = (split: 'train' | 'test') => labels.reduce((s, d) => s + MNIST_LABEL_COUNTS[split][d], 0);
+    assert.equal(c.numTrain, Math.min(12665, have('train')), `${labels}`);
+    assert.equal(c.numTest, Math.min(2115, have('test')), `${labels}`);
+    if (c.k > 2) assert.equal(c.numTrain, 12665);
+  }
+  assert.ok(shuffled.some((c) => c.numTrain < 12665));
   assert.ok(sweepCells('fullmnist', full).every((c) => c.numTrain === 60000 && c.k === 10));
   const w = sweepCells('writeup', full)[0];
   assert.deepEqual(

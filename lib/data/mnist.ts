@@ -18,6 +18,11 @@ export const NUM_ROWS = 28;
 export const NUM_COLS = 28;
 export const IMAGE_SIZE = NUM_ROWS * NUM_COLS;
 export const NUM_CLASSES = 10;
+/** Examples of each digit 0..9 in MNIST's training and test files (test/mnist.test.ts checks them against the files). */
+export const MNIST_LABEL_COUNTS = {
+  train: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+  test: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
+} as const;
 
 interface IdxFileSpec {
   name: string;

@@ -10,6 +10,8 @@
 import { CellConfig, Dataset, SgldSettings, TrainSettings } from './cell';
 import { Architecture, ARCHITECTURES, LossKind, parseArchitecture } from '../models/models';
 import { DEFAULT_ORDER, distinctOrderSeeds, randomOrder, Selection } from '../data/tasks';
+import { MNIST_LABEL_COUNTS } from '../data/mnist';
+import { MNIST1D_LABEL_COUNTS } from '../data/mnist1d';
 import { calibrationPath, readCalibration } from './calibration';
 import { configKey } from './store';
 import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
@@ -253,6 +255,24 @@ export function profileCell(
   return cell(profile, o.dataset ?? 'mnist', parseArchitecture(o.architecture), order, o.labels.length, o.seed);
 }
 
+const LABEL_COUNTS: Record<Dataset, { train: readonly number[]; test: readonly number[] }> = {
+  mnist: MNIST_LABEL_COUNTS,
+  mnist1d: MNIST1D_LABEL_COUNTS,
+};
+
+/**
+ * A shuffled order's k-label task can hold fewer examples than the profile's n, which is |{0,1}|
+ * (MNIST's smallest pair, {4,5}, has 11,263 training examples; {5,8} 1,866 test examples): such a
+ * task takes all of its examples, and its n says so (in its key, its row, and nβ = n/log n).
+ * Tasks large enough keep the profile's n and their key.
+ */
+export function fitToTask(c: CellConfig): CellConfig {
+  const counts = LABEL_COUNTS[c.dataset];
+  const labels = c.order.slice(0, c.k);
+  const examples = (split: 'train' | 'test') => labels.reduce((sum, d) => sum + counts[split][d], 0);
+  return { ...c, numTrain: Math.min(c.numTrain, examples('train')), numTest: Math.min(c.numTest, examples('test')) };
+}
+
 /** The cells of a sweep at a profile, in a fixed order. */
 export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOptions = {}): CellConfig[] {
   const archs = options.architectures ?? [...ARCHITECTURES];
@@ -270,7 +290,8 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
     case 'shuffled':
       for (const os of profile.orderSeeds)
         for (const seed of options.seeds ?? profile.shuffledSeeds ?? [profile.seeds[0]])
-          for (const k of ks) for (const a of archs) out.push(cell(profile, dataset, a, randomOrder(os), k, seed));
+          for (const k of ks)
+            for (const a of archs) out.push(fitToTask(cell(profile, dataset, a, randomOrder(os), k, seed)));
       break;
     case 'sensitivity':
       for (const k of options.ks ?? profile.sensitivity.ks)
