@@ -3,13 +3,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ResultRow } from '../lib/experiments/experiment';
 import { welchTTest } from '../lib/math/stats';
+import { defaultNbeta } from '../lib/estimator/llc';
 import {
   absoluteGap,
+  conclusionsBySetting,
   contrastsByK,
   nearestSetting,
   pairContrast,
   parameterBaseline,
   priorVerdict,
+  recheckRecords,
   settingGaps,
   side,
 } from '../lib/report/contrasts';
@@ -89,4 +92,43 @@ test('parameterBaseline: 1 − d_CNN / d_MLP', () => {
   const rows = [row({ architecture: 'mlp', numParams: 200 }), row({ architecture: 'cnn', numParams: 50 })];
   assert.equal(parameterBaseline(rows), 0.75);
   assert.ok(Number.isNaN(parameterBaseline(rows.slice(0, 1))));
+});
+
+test('conclusionsBySetting: growth in k and the pooled gap per (γ, nβ), failed cells counted and left out', () => {
+  const n = 12665;
+  const rows: ResultRow[] = [];
+  // γ = 10, nβ = n/log n: both grow (MLP 10/label, CNN 5/label), MLP above. γ = 100, nβ ×0.5: flat, CNN above.
+  for (const seed of [0, 1, 2])
+    for (const k of [2, 3, 4, 5])
+      for (const [gamma, f, mlp, cnn] of [
+        [10, 1, 10 * k + seed, 5 * k - seed],
+        [100, 0.5, 3 + (seed % 2), 6 + ((seed + k) % 2)],
+      ]) {
+        const common = { k, seed, order: '0123456789', numTrain: n, nbeta: f * defaultNbeta(n), failed: false };
+        const config = { llc: { gamma } } as ResultRow['config'];
+        rows.push(row({ architecture: 'mlp', llcMean: mlp, config, ...common }));
+        rows.push(row({ architecture: 'cnn', llcMean: cnn, config, ...common }));
+      }
+  rows.push(
+    row({
+      architecture: 'mlp',
+      k: 6,
+      seed: 0,
+      llcMean: 1e6,
+      failed: true,
+      numTrain: n,
+      nbeta: defaultNbeta(n),
+      config: { llc: { gamma: 10 } } as ResultRow['config'],
+    }),
+  );
+  const [a, b] = conclusionsBySetting(rows);
+  assert.deepEqual([a.gamma, a.nbetaFactor, a.cells, a.failed], [10, 1, 25, 1]);
+  assert.deepEqual([b.gamma, b.nbetaFactor, b.cells, b.failed], [100, 0.5, 24, 0]);
+  const slope = (s: typeof a, arch: string) => s.linearity.find((t) => t.architecture === arch)!.slope;
+  assert.ok(Math.abs(slope(a, 'mlp').estimate - 10) < 1e-9 && Math.abs(slope(a, 'cnn').estimate - 5) < 1e-9);
+  assert.ok(a.gap.lo > 0, 'MLP above CNN at the first setting');
+  assert.ok(b.gap.hi < 0, 'CNN above MLP at the second');
+  const [ra, rb] = recheckRecords([a, b]);
+  assert.deepEqual([ra['mlp grows in k'], ra['cnn grows in k'], ra.ordering], ['yes', 'yes', 'MLP > CNN']);
+  assert.deepEqual([rb['mlp grows in k'], rb.ordering], ['not resolved', 'CNN > MLP']);
 });

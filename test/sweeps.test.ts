@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cellKey } from '../lib/experiments/experiment';
 import { MNIST_LABEL_COUNTS } from '../lib/data/mnist';
+import { defaultNbeta } from '../lib/estimator/llc';
 import { getProfile, parseShard, shardCells, sweepCells } from '../lib/experiments/sweeps';
 
 test('shards partition a sweep exactly: every cell once across N shards', () => {
@@ -15,6 +16,24 @@ test('shards partition a sweep exactly: every cell once across N shards', () => 
   }
   assert.deepEqual(parseShard('2/5'), { index: 2, count: 5 });
   for (const bad of ['0/3', '4/3', '1/0', 'a/b', '3']) assert.throws(() => parseShard(bad), /malformed shard/);
+});
+
+test('the recheck sweep is the writeup sweep at every γ × nβ; at (10, n/log n) it is the writeup sweep itself', () => {
+  const full = getProfile('full');
+  const cells = sweepCells('recheck', full);
+  assert.equal(cells.length, 2 * 3 * 90);
+  const writeup = new Set(sweepCells('writeup', full).map(cellKey));
+  const same = cells.filter((c) => c.llc.gamma === 10 && c.llc.nbeta === 'auto');
+  assert.equal(same.length, 90);
+  assert.ok(same.every((c) => writeup.has(cellKey(c))));
+  assert.equal(cells.filter((c) => writeup.has(cellKey(c))).length, 90, 'no other setting reuses a writeup key');
+  const nbetas = new Set(cells.map((c) => c.llc.nbeta));
+  assert.deepEqual([...nbetas].sort(), [0.5 * defaultNbeta(12665), 2 * defaultNbeta(12665), 'auto'].sort());
+  assert.deepEqual(
+    cells.slice(0, 108).map((c) => c.seed),
+    Array(108).fill(0),
+    'seeds outermost: the first seed at every setting comes first',
+  );
 });
 
 test("the declared sweeps have the write-up's sizes", () => {

@@ -335,6 +335,11 @@ export function parseArgs(argv: string[]): CliOptions {
       `the sensitivity sweep varies ε and γ itself (grid ${o.profile.sensitivity.epsilons.join(', ')} × ${o.profile.sensitivity.gammas.join(', ')}); --epsilon and --gamma cannot be used with it`,
     );
   }
+  if (o.sweep === 'recheck' && (o.llc.gamma != null || o.llc.nbeta != null)) {
+    throw new Error(
+      `the recheck sweep varies γ and nβ itself (γ ${o.profile.recheck.gammas.join(', ')} × nβ ${o.profile.recheck.nbetaFactors.join(', ')} × n/log n); --gamma and --nbeta cannot be used with it`,
+    );
+  }
   return o;
 }
 

@@ -4,6 +4,7 @@
  *   shuffled     10 seeded random label orders × {MLP, CNN} × k = 2..10
  *   sensitivity  ε × γ grid of SGLD settings on chosen trained models
  *   fullmnist    k = 10 with all 60,000 training examples (comparison with Lau et al.)
+ *   recheck      the writeup sweep again at other γ and nβ: do its conclusions survive the settings?
  * `full` is the write-up's settings; `quick` is a scaled-down version of the same
  * sweeps that finishes in about a quarter of an hour on a 2-core machine.
  */
@@ -17,7 +18,7 @@ import { configKey } from './store';
 import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
 import { WRITEUP_TRAIN } from '../train/train';
 
-export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist'] as const;
+export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist', 'recheck'] as const;
 export type SweepName = (typeof SWEEPS)[number];
 
 export interface Profile {
@@ -41,6 +42,8 @@ export interface Profile {
   unavailable?: Partial<Record<Dataset, string>>;
   /** Sensitivity grid and the trained models it is run on. */
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
+  /** The writeup sweep's cells again at every γ × nβ (as a factor of n/log n); (profile γ, 1) is the writeup sweep itself. */
+  recheck: { gammas: number[]; nbetaFactors: number[] };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
   /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
   mnist1d: {
@@ -71,6 +74,7 @@ export const PROFILES: Record<string, Profile> = {
     llc: { ...WRITEUP_LLC, numChains: 2, numDraws: 20, numBurnin: 0, batchSize: 32 },
     orderSeeds: [1, 2],
     sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
+    recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1] },
     fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
     mnist1d: {
       numTrain: 256,
@@ -92,6 +96,7 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: distinctOrderSeeds(10),
     shuffledSeeds: [0, 1],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
+    recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1, 2] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
     mnist1d: {
       numTrain: MNIST1D_PAIR_TRAIN,
@@ -111,6 +116,7 @@ export const PROFILES: Record<string, Profile> = {
     llc: { ...WRITEUP_LLC, numDraws: 500, numBurnin: 100, batchSize: 64 },
     orderSeeds: [1, 2, 3, 4, 5, 6],
     sensitivity: { epsilons: [1e-4, 2e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
+    recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1, 2] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
     mnist1d: {
       numTrain: MNIST1D_PAIR_TRAIN,
@@ -301,6 +307,17 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
               const c = cell(profile, dataset, a, DEFAULT_ORDER, k, seeds[0]);
               out.push({ ...c, llc: { ...c.llc, epsilon, gamma } });
             }
+      break;
+    case 'recheck':
+      // Seeds outermost, so a sweep cut short holds whole seeds of every setting.
+      for (const seed of seeds)
+        for (const gamma of profile.recheck.gammas)
+          for (const f of profile.recheck.nbetaFactors)
+            for (const k of ks)
+              for (const a of archs) {
+                const c = cell(profile, dataset, a, DEFAULT_ORDER, k, seed);
+                out.push({ ...c, llc: { ...c.llc, gamma, nbeta: f === 1 ? 'auto' : f * defaultNbeta(c.numTrain) } });
+              }
       break;
     case 'fullmnist':
       if (dataset !== 'mnist') throw new Error(`the fullmnist sweep is MNIST only, got dataset '${dataset}'`);

@@ -1,12 +1,26 @@
 /**
+ * Comparisons across data sets and settings.
+ *
  * Two data sets side by side (notebook 05: MNIST-1D against MNIST): does the MLP − CNN gap
  * widen where the CNN's spatial prior buys more accuracy? Each quantity is taken per (k, seed)
  * pair of MLP and CNN (summary.ts gapPairs) and the data sets are compared with Welch's
  * two-sample interval (unequal variances, unequal pair counts).
+ *
+ * The same claims at other SGLD settings (notebook 04, the recheck sweep): does the growth in k
+ * and the ordering MLP > CNN survive γ and nβ?
  */
 import { ResultRow } from '../experiments/experiment';
+import { defaultNbeta } from '../estimator/llc';
 import { pearson, TwoSampleTest, welchTTest } from '../math/stats';
-import { accuracyAdvantage, GapPair, relativeGap } from './summary';
+import {
+  accuracyAdvantage,
+  GapPair,
+  LinearityTest,
+  linearityTests,
+  PooledGap,
+  pooledGap,
+  relativeGap,
+} from './summary';
 
 /** MLP − CNN λ̂ of a pair. */
 export const absoluteGap = (p: GapPair): number => p.mlp.llcMean - p.cnn.llcMean;
@@ -122,4 +136,65 @@ export function nearestSetting<T extends { epsilon: number; gamma: number }>(
 ): T | undefined {
   const dist = (s: T) => Math.hypot(Math.log10(s.epsilon / epsilon), Math.log10(s.gamma / gamma));
   return grid.length ? grid.reduce((a, b) => (dist(b) < dist(a) ? b : a)) : undefined;
+}
+
+export interface SettingConclusions {
+  gamma: number;
+  /** nβ as a multiple of n/log n. */
+  nbetaFactor: number;
+  cells: number;
+  failed: number;
+  /** Per architecture: the slope of λ̂ on k with its interval, and the curvature test (summary.ts linearityTests). */
+  linearity: LinearityTest[];
+  /** MLP − CNN pooled over k, seeds paired (summary.ts pooledGap). */
+  gap: PooledGap;
+}
+
+/**
+ * The write-up's two main conclusions at each (γ, nβ) of a set of writeup-sweep rows (the recheck
+ * sweep): λ̂'s growth in k per architecture and the pooled MLP − CNN gap, each with its interval,
+ * failed cells left out and counted. Settings in the order of their first row.
+ */
+export function conclusionsBySetting(rows: ResultRow[]): SettingConclusions[] {
+  // nβ of a row as a factor of n/log n, rounded so 0.5 × n/log n groups with itself across n.
+  const factor = (r: ResultRow) => Math.round((100 * r.nbeta) / defaultNbeta(r.numTrain)) / 100;
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const key = `${r.config.llc.gamma}|${factor(r)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => ({
+    gamma: g[0].config.llc.gamma!,
+    nbetaFactor: factor(g[0]),
+    cells: g.length,
+    failed: g.filter((r) => r.failed).length,
+    linearity: linearityTests(g),
+    gap: pooledGap(g),
+  }));
+}
+
+/** One table row per setting: each slope and the gap with its interval, and what each interval resolves. */
+export function recheckRecords(settings: SettingConclusions[]): Record<string, string | number>[] {
+  const ci = (lo: number, hi: number) => `[${lo.toFixed(1)}, ${hi.toFixed(1)}]`;
+  const sign = (lo: number, hi: number, [above, below]: [string, string]) =>
+    lo > 0 ? above : hi < 0 ? below : 'not resolved';
+  return settings.map((s) => {
+    const slope = Object.fromEntries(
+      s.linearity.flatMap((t) => [
+        [`${t.architecture} slope`, t.slope.estimate],
+        [`${t.architecture} 95 % CI`, ci(t.slope.lo, t.slope.hi)],
+        [`${t.architecture} grows in k`, sign(t.slope.lo, t.slope.hi, ['yes', 'falls'])],
+      ]),
+    );
+    return {
+      gamma: s.gamma,
+      'nβ / (n/log n)': s.nbetaFactor,
+      cells: s.cells,
+      failed: s.failed,
+      ...slope,
+      'MLP − CNN': s.gap.gap,
+      'gap 95 % CI': ci(s.gap.lo, s.gap.hi),
+      ordering: sign(s.gap.lo, s.gap.hi, ['MLP > CNN', 'CNN > MLP']),
+    };
+  });
 }

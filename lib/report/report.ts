@@ -7,6 +7,7 @@ import { gapSpec, saveFigure, scalingCurveSpec, sensitivitySpec, shuffledSpec } 
 import { SweepName } from '../experiments/sweeps';
 import { crossovers, droppedReasons, fitByArchitecture, gapByK, summarize } from './summary';
 import { meanCI } from '../math/stats';
+import { conclusionsBySetting, recheckRecords } from './contrasts';
 
 /** One table cell: integers exact, other numbers to `digits` significant digits, lists comma-joined. */
 export function formatCell(v: unknown, digits = 4): string {
@@ -92,6 +93,9 @@ export async function reportSweep(
       shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`),
       'shuffled-orders',
     );
+  } else if (sweep === 'recheck') {
+    log('\nthe conclusions at each γ × nβ (slope of λ̂ on k per label and pooled MLP − CNN, 95 % CI):');
+    log(markdownTable(recheckRecords(conclusionsBySetting(rows))));
   } else if (sweep === 'sensitivity') {
     log('\nλ̂ over the ε × γ grid:');
     log(
