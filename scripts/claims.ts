@@ -27,7 +27,12 @@ export function claimProfiles(dataDir?: string): ProfileRows[] {
       rows: loadCellResults(mnistCells, profile, dataDir).filter((r): r is ResultRow => r != null),
       cells: mnistCells.length,
     };
-    return { profile, rows, cells: cells.length, fullMnist };
+    const lauCells = sweepCells('lau2023', getProfile(profile));
+    const lau = {
+      rows: loadCellResults(lauCells, profile, dataDir).filter((r): r is ResultRow => r != null),
+      cells: lauCells.length,
+    };
+    return { profile, rows, cells: cells.length, fullMnist, lau };
   });
 }
 

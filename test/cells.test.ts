@@ -50,6 +50,46 @@ test('unknown or misplaced settings are errors naming them and the valid ones', 
     /unknown selection 'last'; valid: random, first/,
   );
   assert.throws(() => resolveTrainSettings({ earlyStop: 'no' as never }), /earlyStop must be true or false/);
+  assert.throws(
+    () => resolveTrainSettings({ optimizer: 'sgd' as never }),
+    /unknown optimizer 'sgd'; valid: adam, nesterov/,
+  );
+  assert.throws(() => resolveCell({ ...cell, hidden: 0 }), /hidden must be a positive integer, got 0/);
+  assert.throws(() => resolveCell({ ...cell, architecture: 'cnn', hidden: 64 }), /MNIST MLP only/);
+});
+
+test("Lau et al.'s settings are optional cell settings: absent, a cell keeps its key; given, they make another cell and model", () => {
+  assert.equal('optimizer' in resolveCell(cell).train, false, 'absent means Adam, not written out');
+  assert.equal('hidden' in resolveCell(cell), false);
+  assert.notEqual(trainKey({ ...cell, hidden: 1024 }), trainKey(cell));
+  assert.notEqual(trainKey({ ...cell, train: { ...cell.train, optimizer: 'nesterov' } }), trainKey(cell));
+  const [lau] = sweepCells('lau2023', getProfile('full'));
+  assert.deepEqual(
+    [
+      lau.architecture,
+      lau.hidden,
+      lau.k,
+      lau.numTrain,
+      lau.train.optimizer,
+      lau.train.epochs,
+      lau.llc.epsilon,
+      lau.llc.gamma,
+    ],
+    ['mlp', 1024, 10, 60000, 'nesterov', 200, 1e-5, 100],
+  );
+  assert.equal(sweepCells('lau2023', getProfile('full')).length, 5);
+  // Nesterov SGD trains (tiny task) and is deterministic in its seed.
+  const task = makeTask({ labels: [0, 1], numTrain: 256, numTest: 128, seed: 0 });
+  const run = () =>
+    trainModel(modelDef('mlp', 'mnist', 64), task, {
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+      optimizer: 'nesterov',
+    });
+  const a = run();
+  assert.ok(a.test.accuracy > 0.9, `test accuracy ${a.test.accuracy}`);
+  assert.deepEqual(a.weights[0], run().weights[0]);
 });
 
 test("the write-up's loss −log(softmax + 1e-6) equals the cross-entropy where p ≫ 1e-6 and is capped at −log 1e-6 for a confidently wrong example", () => {

@@ -9,6 +9,12 @@ before(setup);
 test("parameter counts are the write-up's", () => {
   assert.equal(numParams(modelDef('mlp')), 118282);
   assert.equal(numParams(modelDef('cnn')), 127098);
+  // Lau et al.'s MNIST MLP, 784 → 1024 → 1024 → 10: "a total of 1863690 parameters".
+  assert.equal(numParams(modelDef('mlp', 'mnist', 1024)), 1863690);
+  assert.throws(
+    () => modelDef('cnn', 'mnist', 1024),
+    /hidden width applies to the MNIST MLP only, got architecture 'cnn'/,
+  );
 });
 
 test('unknown architecture names the valid ones', () => {

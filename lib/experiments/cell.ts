@@ -54,6 +54,11 @@ export interface CellConfig {
   loss?: LossKind;
   /** How the task's examples are chosen (tasks.ts SELECTIONS; default 'random'). */
   selection?: Selection;
+  /**
+   * Hidden units per layer of the MNIST MLP: absent for the write-up's 128, 1024 for Lau et al.'s
+   * MLP. Never filled in, so the write-up's cells keep their keys.
+   */
+  hidden?: number;
   train: TrainSettings;
   llc: SgldSettings;
 }
@@ -86,6 +91,7 @@ export function resolveCell(cell: CellConfig): ResolvedCell {
     'numTest',
     'loss',
     'selection',
+    'hidden',
     'train',
     'llc',
   ]);
@@ -119,6 +125,10 @@ export function validateCell(cell: CellConfig): CellConfig {
   validateLabels(cell.order);
   firstK(cell.k, cell.order);
   if (!Number.isInteger(cell.seed) || cell.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${cell.seed}`);
+  if (cell.hidden != null) {
+    checkPositive('hidden', cell.hidden, true);
+    modelDef(cell.architecture, cell.dataset, cell.hidden);
+  }
   for (const [name, v] of [
     ['numTrain', cell.numTrain],
     ['numTest', cell.numTest],
@@ -173,7 +183,7 @@ export interface ModelOnDevice {
 
 /** Put a cell's task and trained weights on the device (the set-up every estimate needs). */
 export function modelOnDevice(cell: CellConfig, task: Task, weights: Float32Array[]): ModelOnDevice {
-  const def = modelDef(cell.architecture, cell.dataset);
+  const def = modelDef(cell.architecture, cell.dataset, cell.hidden);
   const selector = labelSelector(task.labels, def.numOutputs);
   const split = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const wStar = weightsToTensors(def, weights);

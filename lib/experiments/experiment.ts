@@ -153,6 +153,7 @@ export function trainConfig(cell: CellConfig) {
     numTest: r.numTest,
     loss: r.loss,
     selection: r.selection,
+    ...(r.hidden != null ? { hidden: r.hidden } : {}),
     train: r.train,
   };
 }
@@ -192,7 +193,7 @@ export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptio
   const dataDir = options.dataDir ?? defaultDataDir();
   const key = trainKey(cell);
   const files = modelPaths(dataDir, key);
-  const def = modelDef(cell.architecture, cell.dataset);
+  const def = modelDef(cell.architecture, cell.dataset, cell.hidden);
   const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
   if (meta)
     return {

@@ -5,6 +5,7 @@
  *   sensitivity  ε × γ grid of SGLD settings on chosen trained models
  *   fullmnist    k = 10 with all 60,000 training examples (comparison with Lau et al.)
  *   recheck      the writeup sweep again at other γ and nβ: do its conclusions survive the settings?
+ *   lau2023      Lau et al.'s own MNIST experiment: their MLP (1.9M parameters), training and SGLD settings
  * `full` is the write-up's settings; `quick` is a scaled-down version of the same
  * sweeps that finishes in about a quarter of an hour on a 2-core machine.
  */
@@ -18,7 +19,7 @@ import { configKey } from './store';
 import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
 import { WRITEUP_TRAIN } from '../train/train';
 
-export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist', 'recheck'] as const;
+export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist', 'recheck', 'lau2023'] as const;
 export type SweepName = (typeof SWEEPS)[number];
 
 export interface Profile {
@@ -44,6 +45,8 @@ export interface Profile {
   sensitivity: { epsilons: number[]; gammas: number[]; ks: number[] };
   /** The writeup sweep's cells again at every γ × nβ (as a factor of n/log n); (profile γ, 1) is the writeup sweep itself. */
   recheck: { gammas: number[]; nbetaFactors: number[] };
+  /** Lau et al.'s MNIST experiment (LAU_MNIST below): its seeds, and for `tiny` a scaled-down copy. */
+  lau2023: { seeds: number[]; numTrain: number; numTest: number; train: TrainSettings; llc: SgldSettings };
   fullMnist: { numTrain: number; numTest: number; seeds: number[] };
   /** Overrides for MNIST-1D (`--dataset mnist1d`): n = |{0,1}| of its training split, the reference's training. */
   mnist1d: {
@@ -62,6 +65,33 @@ const MNIST1D_TRAIN: TrainSettings = { epochs: 200, batchSize: 100, learningRate
 
 const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 
+/**
+ * Lau et al. (2023)'s MNIST experiment as their code runs it (github.com/edmundlth/
+ * scalable_learning_coefficient_with_sgld: mnist_expt.py, experiment.py; the paper: "ε is set to
+ * 1e-05 and each of four independent SGLD chains is run for 400 iterations", γ = 100): the MLP
+ * 784 → 1024 → 1024 → 10 (1,863,690 parameters) on all 60,000 training examples, SGD with Nesterov
+ * momentum 0.9, lr 0.01, batch 512, 200 epochs; SGLD with nβ = n/log n, minibatches of 512, no
+ * burn-in. Their plotting notebook prints λ̂ ≈ 950–1,084 over epochs 195–199 of one SGD seed (train
+ * error 0, test error ≈ 1.7 %). One difference: inputs are scaled to [−1, 1] here, standardised
+ * (mean 0.1307, sd 0.3081) there — an affine map of the input that the first layer absorbs.
+ */
+export const LAU_MNIST = {
+  hidden: 1024,
+  numTrain: 60000,
+  numTest: 10000,
+  train: { epochs: 200, batchSize: 512, learningRate: 0.01, optimizer: 'nesterov', earlyStop: false } as TrainSettings,
+  llc: {
+    epsilon: 1e-5,
+    gamma: 100,
+    nbeta: 'auto',
+    numChains: 4,
+    numDraws: 400,
+    numBurnin: 0,
+    batchSize: 512,
+    stepsBetweenDraws: 1,
+  } as SgldSettings,
+};
+
 export const PROFILES: Record<string, Profile> = {
   /** Seconds, for tests and CI's notebook runs: shows nothing scientific. */
   tiny: {
@@ -75,6 +105,13 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2],
     sensitivity: { epsilons: [1e-4, 1e-2], gammas: [10, 100], ks: [2] },
     recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1] },
+    lau2023: {
+      seeds: [0],
+      numTrain: 512,
+      numTest: 128,
+      train: { ...LAU_MNIST.train, epochs: 1 },
+      llc: { ...LAU_MNIST.llc, numChains: 2, numDraws: 10, batchSize: 64 },
+    },
     fullMnist: { numTrain: 512, numTest: 128, seeds: [0] },
     mnist1d: {
       numTrain: 256,
@@ -97,6 +134,7 @@ export const PROFILES: Record<string, Profile> = {
     shuffledSeeds: [0, 1],
     sensitivity: { epsilons: [5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3], gammas: [1, 10, 100, 1000], ks: [2, 10] },
     recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1, 2] },
+    lau2023: { ...LAU_MNIST, seeds: [0, 1, 2, 3, 4] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0, 1, 2, 3, 4] },
     mnist1d: {
       numTrain: MNIST1D_PAIR_TRAIN,
@@ -117,6 +155,7 @@ export const PROFILES: Record<string, Profile> = {
     orderSeeds: [1, 2, 3, 4, 5, 6],
     sensitivity: { epsilons: [1e-4, 2e-4, 3e-4, 1e-3, 3e-3], gammas: [1, 10, 100], ks: [5] },
     recheck: { gammas: [10, 100], nbetaFactors: [0.5, 1, 2] },
+    lau2023: { ...LAU_MNIST, seeds: [0] },
     fullMnist: { numTrain: 60000, numTest: 10000, seeds: [0] },
     mnist1d: {
       numTrain: MNIST1D_PAIR_TRAIN,
@@ -319,6 +358,25 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
                 out.push({ ...c, llc: { ...c.llc, gamma, nbeta: f === 1 ? 'auto' : f * defaultNbeta(c.numTrain) } });
               }
       break;
+    case 'lau2023': {
+      if (dataset !== 'mnist') throw new Error(`the lau2023 sweep is MNIST only, got dataset '${dataset}'`);
+      const { numTrain, numTest, train, llc } = profile.lau2023;
+      // Only the MLP: theirs is the only model of their experiment.
+      for (const seed of options.seeds ?? profile.lau2023.seeds)
+        out.push({
+          dataset,
+          architecture: 'mlp',
+          order: DEFAULT_ORDER.slice(),
+          k: 10,
+          seed,
+          numTrain,
+          numTest,
+          hidden: LAU_MNIST.hidden,
+          train: { ...train },
+          llc: { ...llc },
+        });
+      break;
+    }
     case 'fullmnist':
       if (dataset !== 'mnist') throw new Error(`the fullmnist sweep is MNIST only, got dataset '${dataset}'`);
       for (const seed of options.seeds ?? profile.fullMnist.seeds)

@@ -71,11 +71,20 @@ export function cnnDef(numOutputs = 10): ModelDef {
   };
 }
 
-/** The write-up's models for MNIST, or the reference models for MNIST-1D. */
-export function modelDef(architecture: Architecture | string, dataset: 'mnist' | 'mnist1d' = 'mnist'): ModelDef {
+/**
+ * The write-up's models for MNIST, or the reference models for MNIST-1D. `hidden` widens the
+ * MNIST MLP (default 128; Lau et al.'s MNIST MLP is 784 → 1024 → 1024 → 10, 1,863,690 parameters).
+ */
+export function modelDef(
+  architecture: Architecture | string,
+  dataset: 'mnist' | 'mnist1d' = 'mnist',
+  hidden?: number,
+): ModelDef {
   const arch = parseArchitecture(architecture);
+  if (hidden != null && (arch !== 'mlp' || dataset !== 'mnist'))
+    throw new Error(`hidden width applies to the MNIST MLP only, got architecture '${arch}' on '${dataset}'`);
   if (dataset === 'mnist1d') return arch === 'mlp' ? mlp1dDef() : cnn1dDef();
-  return arch === 'mlp' ? mlpDef() : cnnDef();
+  return arch === 'mlp' ? mlpDef(undefined, hidden) : cnnDef();
 }
 
 export function numParams(def: { params: ParamSpec[] }): number {

@@ -14,7 +14,12 @@ export interface ProfileRows {
   cells: number;
   /** The profile's fullmnist sweep (k = 10 on all 60,000 training examples), and its size. */
   fullMnist?: { rows: ResultRow[]; cells: number };
+  /** The profile's lau2023 sweep (Lau et al.'s own MNIST MLP and settings), and its size. */
+  lau?: { rows: ResultRow[]; cells: number };
 }
+
+/** What Lau et al.'s code prints for its MNIST MLP trained with SGD (sweeps.ts LAU_MNIST). */
+export const LAU_REPORTED = "λ̂ ≈ 950–1,084 (their code's output: one SGD seed, epochs 195–199; test error ≈ 1.7 %)";
 
 export interface Claim {
   claim: string;
@@ -115,7 +120,22 @@ function fullMnist(p: ProfileRows): string {
     const value = ok.length ? `${num(c.mean)}${ok.length > 1 ? ` ${ci(c.lo, c.hi)}` : ''}` : 'no λ̂';
     return `${a.toUpperCase()} ${value} (${ok.length} of ${all.length} cells; ${droppedReasons(all) || 'none failed'})`;
   };
-  return `k = 10, n = 60,000: ${arch('mlp')}; ${arch('cnn')}. Lau et al.'s own MNIST model and settings: not run yet (${f.rows.length}/${f.cells} cells)`;
+  return `k = 10, n = 60,000: ${arch('mlp')}; ${arch('cnn')}. ${lauAnswer(p)}`;
+}
+
+/** Lau et al.'s MNIST MLP at their settings, ours beside theirs. */
+export function lauAnswer(p: ProfileRows): string {
+  const l = p.lau;
+  const head = "Lau et al.'s own MNIST MLP (1.86M parameters) at their settings:";
+  if (!l || !l.rows.length) return `${head} not run yet (0/${l?.cells ?? 0} cells); they report ${LAU_REPORTED}`;
+  const ok = l.rows.filter((r) => !r.failed);
+  const c = meanCI(ok.map((r) => r.llcMean));
+  const acc = meanCI(l.rows.map((r) => r.testAccuracy));
+  const value = ok.length ? `λ̂ ${num(c.mean)}${ok.length > 1 ? ` ${ci(c.lo, c.hi)}` : ''}` : 'no λ̂';
+  return (
+    `${head} ours ${value} (${ok.length} of ${l.rows.length}/${l.cells} cells; ${droppedReasons(l.rows) || 'none failed'}; ` +
+    `test error ${num(100 * (1 - acc.mean), 2)} %); they report ${LAU_REPORTED}`
+  );
 }
 
 /** The claim table over the given profiles (each answer states its coverage). */

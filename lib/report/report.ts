@@ -8,6 +8,7 @@ import { SweepName } from '../experiments/sweeps';
 import { crossovers, droppedReasons, fitByArchitecture, gapByK, summarize } from './summary';
 import { meanCI } from '../math/stats';
 import { conclusionsBySetting, recheckRecords } from './contrasts';
+import { lauAnswer } from './claims';
 
 /** One table cell: integers exact, other numbers to `digits` significant digits, lists comma-joined. */
 export function formatCell(v: unknown, digits = 4): string {
@@ -93,6 +94,8 @@ export async function reportSweep(
       shuffledSpec(orders, `MLP − CNN for ${orders.length} shuffled label orders (${profile})`),
       'shuffled-orders',
     );
+  } else if (sweep === 'lau2023') {
+    log(`\n${lauAnswer({ profile, rows: [], cells: 0, lau: { rows, cells: rows.length } })}`);
   } else if (sweep === 'recheck') {
     log('\nthe conclusions at each γ × nβ (slope of λ̂ on k per label and pooled MLP − CNN, 95 % CI):');
     log(markdownTable(recheckRecords(conclusionsBySetting(rows))));

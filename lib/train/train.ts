@@ -29,7 +29,7 @@ export interface TrainOptions {
   epochs?: number;
   /** Minibatch size (write-up: 256). */
   batchSize?: number;
-  /** Adam step size (write-up: 1e-2). */
+  /** Step size of the optimizer (write-up: Adam, 1e-2). */
   learningRate?: number;
   /** Seed of the initial weights and of the minibatch order. */
   seed?: number;
@@ -45,11 +45,22 @@ export interface TrainOptions {
   earlyStop?: boolean;
   /** The training loss (models.ts LOSSES; default 'ce'). */
   loss?: LossKind;
+  /**
+   * 'adam' (the write-up's) or 'nesterov': SGD with Nesterov momentum 0.9, Lau et al.'s MNIST
+   * training (their code: torch.optim.SGD(momentum=0.9, nesterov=True)). Optional and never
+   * filled in: absent means Adam, so the resolved settings of every earlier cell, and its keys, stay as they were.
+   */
+  optimizer?: OptimizerName;
   /** Called after every epoch. */
   onEpoch?: (record: EpochRecord, total: number) => void;
   /** Called after every step (progress bars). */
   onStep?: (step: number, totalSteps: number) => void;
 }
+
+export const OPTIMIZERS = ['adam', 'nesterov'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** Momentum of the 'nesterov' optimizer (Lau et al.'s code). */
+export const NESTEROV_MOMENTUM = 0.9;
 
 /** The write-up's training: Adam with learning rate 1e-2, minibatches of 256, 20 epochs. */
 export const WRITEUP_TRAIN = { epochs: 20, batchSize: 256, learningRate: 1e-2 };
@@ -71,7 +82,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 /** Every training setting, resolved (what is hashed and saved with a model). */
-export type TrainSettingsResolved = typeof TRAIN_DEFAULTS;
+export type TrainSettingsResolved = typeof TRAIN_DEFAULTS & { optimizer?: OptimizerName };
 
 export type StopReason = 'plateau' | 'targetLoss' | 'maxEpochs';
 
@@ -204,7 +215,10 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
   const train = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   const test = uploadSplit(task.xTest, task.yTest, task.inputShape, task.labels);
   const theta = thetaVariable(initWeights(def, deriveSeed(settings.seed, 'init', def.architecture)));
-  const optimizer = tf.train.adam(settings.learningRate);
+  const optimizer =
+    settings.optimizer === 'nesterov'
+      ? tf.train.momentum(settings.learningRate, NESTEROV_MOMENTUM, true)
+      : tf.train.adam(settings.learningRate);
   const order = makeRng(deriveSeed(settings.seed, 'batches'));
   const stepsPerEpoch = Math.ceil(task.numTrain / settings.batchSize);
   const totalSteps = stepsPerEpoch * settings.epochs;
@@ -287,10 +301,11 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
 export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolved {
   const { onEpoch: _e, onStep: _s, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  const unknown = Object.keys(given).filter((k) => !(k in TRAIN_DEFAULTS));
+  const valid = [...Object.keys(TRAIN_DEFAULTS), 'optimizer'];
+  const unknown = Object.keys(given).filter((k) => !valid.includes(k));
   if (unknown.length)
     throw new Error(
-      `train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(TRAIN_DEFAULTS).join(', ')}`,
+      `train: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${valid.join(', ')}`,
     );
   const s = { ...TRAIN_DEFAULTS, ...given } as TrainSettingsResolved;
   checkPositive('train: epochs', s.epochs, true);
@@ -303,5 +318,7 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettingsResolv
   if (!(s.targetLoss >= 0)) throw new Error(`train: targetLoss must be a number ≥ 0, got ${s.targetLoss}`);
   if (typeof s.earlyStop !== 'boolean') throw new Error(`train: earlyStop must be true or false, got ${s.earlyStop}`);
   parseLoss(s.loss);
+  if (s.optimizer != null && !(OPTIMIZERS as readonly string[]).includes(s.optimizer))
+    throw new Error(`train: unknown optimizer '${s.optimizer}'; valid: ${OPTIMIZERS.join(', ')}`);
   return s;
 }
