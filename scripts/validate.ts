@@ -117,7 +117,7 @@ function battery(args: ValidateArgs, backend: string): void {
   const options = resolveBatteryOptions(args.options);
   const problems = batteryProblems(options);
   const sampler = { ...BATTERY_SAMPLER, ...args.sampler };
-  const settings = batterySettings(sampler, options.n);
+  const settings = batterySettings(sampler, options.n, args.stepCheck);
   const out = args.out ?? repoPath('data', 'validation', 'battery.json');
   const code = codeVersion();
 
@@ -139,7 +139,7 @@ function battery(args: ValidateArgs, backend: string): void {
     `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})`,
   );
   console.log(
-    `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)`,
+    `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}`,
   );
   if (reused.size)
     console.error(
@@ -166,13 +166,19 @@ function battery(args: ValidateArgs, backend: string): void {
   problems.forEach((problem, index) => {
     let r = reused.get(problem.id);
     if (!r) {
-      [r] = runBattery([problem], sampler, (p) => {
-        const fraction = (ran + p.step / p.stepsPerProblem) / todo;
-        const elapsed = (Date.now() - start) / 1000;
-        status.update(
-          `${index + 1}/${problems.length} ${problemName(problem)} ${bar(fraction)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`,
-        );
-      });
+      [r] = runBattery(
+        [problem],
+        sampler,
+        (p) => {
+          const fraction = (ran + p.step / p.stepsPerProblem) / todo;
+          const elapsed = (Date.now() - start) / 1000;
+          status.update(
+            `${index + 1}/${problems.length} ${problemName(problem)} ${bar(fraction)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`,
+          );
+        },
+        undefined,
+        args.stepCheck,
+      );
       ran++;
     }
     results.push(r);

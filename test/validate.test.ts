@@ -14,7 +14,16 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
   assert.equal(a.battery, true);
   assert.deepEqual(a.options, { problemSeeds: [0, 3], shapes: 4, shapeSeed: 9 });
   assert.deepEqual(a.sampler, { numDraws: 500 });
-  assert.deepEqual(parseValidateArgs([]), { battery: false, help: false, options: {}, sampler: {}, fresh: false });
+  assert.deepEqual(parseValidateArgs([]), {
+    battery: false,
+    help: false,
+    options: {},
+    sampler: {},
+    fresh: false,
+    stepCheck: false,
+  });
+  assert.equal(parseValidateArgs(['--battery', '--step-check']).stepCheck, true);
+  assert.throws(() => parseValidateArgs(['--step-check']), /--step-check only apply to the battery: add --battery/);
   assert.throws(() => parseValidateArgs(['--draws', 'many']), /--draws must be a positive integer, got 'many'/);
   assert.throws(() => parseValidateArgs(['--battery', '--seeds', '0,x']), /--seeds: 'x' is not an integer ≥ 0/);
   assert.throws(() => parseValidateArgs(['--battery', '--seeds', '1,1']), /listed twice/);

@@ -15,9 +15,11 @@ export interface ValidateArgs {
   out?: string;
   /** Recompute every problem even if the output file holds results of the same settings. */
   fresh: boolean;
+  /** Also run every problem at ε/2 and flag a λ̂ that moves (estimator/stepcheck.ts). */
+  stepCheck: boolean;
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--out FILE] [--fresh]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--out FILE] [--fresh]]
                 [--chains N] [--draws N] [--burnin N] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -27,17 +29,18 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --shapes N       random DLN shapes [default ${BATTERY_DEFAULTS.shapes}]
   --shape-seed N   seed of the shapes; another seed draws a held-back set [default ${BATTERY_DEFAULTS.shapeSeed}]
   --seeds LIST     problem seeds, comma-separated integers ≥ 0 [default ${BATTERY_DEFAULTS.problemSeeds.join(',')}]
+  --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
   --out FILE       results JSON [default data/validation/battery.json]
   --fresh          recompute problems already in --out with the same settings
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]`;
 
-const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--out', '--fresh'];
+const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--out', '--fresh'];
 
 /** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
 export function parseValidateArgs(argv: string[]): ValidateArgs {
-  const a: ValidateArgs = { battery: false, help: false, options: {}, sampler: {}, fresh: false };
+  const a: ValidateArgs = { battery: false, help: false, options: {}, sampler: {}, fresh: false, stepCheck: false };
   const seen: string[] = [];
   eachFlag(argv, VALIDATE_USAGE, (flag, value) => {
     if (seen.includes(flag)) throw new Error(`${flag} is given twice; give it once`);
@@ -52,6 +55,9 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       case '--fresh':
         a.fresh = true;
+        break;
+      case '--step-check':
+        a.stepCheck = true;
         break;
       case '--shapes':
         a.options.shapes = positiveInt(flag, value());

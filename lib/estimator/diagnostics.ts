@@ -22,7 +22,9 @@ export type FlagCode =
   | 'collapsed'
   | 'chainsDisagree'
   | 'lowEss'
-  | 'lowAcceptance';
+  | 'lowAcceptance'
+  /** λ̂ differs at ε/2 (stepcheck.ts; only when that check is run). */
+  | 'stepSizeDependent';
 
 export interface Flag {
   code: FlagCode;

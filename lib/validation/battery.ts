@@ -17,6 +17,7 @@ import { dlnLambda, parameterCount } from './aoyagi';
 import { FlagCode } from '../estimator/diagnostics';
 import { dlnProblem } from './groundtruth';
 import { estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
+import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { median } from '../math/stats';
 
@@ -229,6 +230,8 @@ export interface BatteryResult {
   essBulk: number;
   /** The seed the chains ran with (deriveSeed(sampler seed, problem id)): estimateLlc with it reproduces the row. */
   samplerSeed: number;
+  /** λ̂ at ε/2 and the z of the difference, when the battery ran the step-size check (stepcheck.ts). */
+  stepCheck?: StepCheck;
   seconds: number;
 }
 
@@ -254,14 +257,17 @@ export interface BatteryProgress {
 /**
  * Run every problem with one sampler setting (each problem's chains seeded by its id, so a
  * row can be rerun alone). `onResult` sees each result as it is finished (to print it or save
- * what is done). Synchronous, like estimateLlc; tensors are disposed problem by problem.
+ * what is done); `stepCheck` also runs each problem at ε/2 and flags a λ̂ that moves
+ * (stepcheck.ts). Synchronous, like estimateLlc; tensors are disposed problem by problem.
  */
 export function runBattery(
   problems: BatteryProblem[],
   sampler: LlcOptions = BATTERY_SAMPLER,
   onProgress?: (p: BatteryProgress) => void,
   onResult?: (r: BatteryResult, index: number) => void,
+  stepCheck = false,
 ): BatteryResult[] {
+  const estimate = stepCheck ? estimateLlcWithStepCheck : estimateLlc;
   const { onStep: _ignored, ...base } = sampler;
   const results: BatteryResult[] = [];
   problems.forEach((problem, index) => {
@@ -273,7 +279,7 @@ export function runBattery(
         throw new Error(
           `battery: ${problem.id}: the problem's λ = ${p.truth} differs from the battery's ${problem.truth}`,
         );
-      const r = estimateLlc(p.lossFn, p.wStar, p.data, {
+      const r = estimate(p.lossFn, p.wStar, p.data, {
         ...base,
         seed: samplerSeed,
         onStep:
@@ -300,6 +306,7 @@ export function runBattery(
         rhatRank: r.diagnostics.rhatRank,
         essBulk: r.diagnostics.essBulk,
         samplerSeed,
+        ...('stepCheck' in r ? { stepCheck: r.stepCheck as StepCheck } : {}),
         seconds: (Date.now() - start) / 1000,
       };
       results.push(result);
@@ -430,7 +437,13 @@ export function summaryLines(s: BatterySummary): string[] {
 export function batterySettings(
   sampler: LlcOptions,
   n: number,
-): { sampler: ReturnType<typeof resolveLlcSettings>; thresholds: LlcOptions['thresholds']; n: number } {
+  stepCheck = false,
+): {
+  sampler: ReturnType<typeof resolveLlcSettings>;
+  thresholds: LlcOptions['thresholds'];
+  n: number;
+  stepCheck: boolean;
+} {
   const { onStep: _s, thresholds, ...rest } = sampler;
-  return { sampler: resolveLlcSettings(rest, n), thresholds: thresholds ?? {}, n };
+  return { sampler: resolveLlcSettings(rest, n), thresholds: thresholds ?? {}, n, stepCheck };
 }
