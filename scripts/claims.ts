@@ -32,7 +32,12 @@ export function claimProfiles(dataDir?: string): ProfileRows[] {
       rows: loadCellResults(lauCells, profile, dataDir).filter((r): r is ResultRow => r != null),
       cells: lauCells.length,
     };
-    return { profile, rows, cells: cells.length, fullMnist, lau };
+    const shuffledCells = sweepCells('shuffled', getProfile(profile));
+    const shuffled = {
+      rows: loadCellResults(shuffledCells, profile, dataDir).filter((r): r is ResultRow => r != null),
+      cells: shuffledCells.length,
+    };
+    return { profile, rows, cells: cells.length, fullMnist, lau, shuffled };
   });
 }
 

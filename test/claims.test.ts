@@ -35,7 +35,7 @@ function sweep(): ResultRow[] {
 
 test('claims: a linear sweep with the CNN lower reads as linear and CNN-lower; failures are counted, not averaged', () => {
   const rows = [...sweep(), row('cnn', 3, 3, NaN, true)];
-  const [linear, lower, , , failing] = claims([{ profile: 'x', rows, cells: 60 }]);
+  const [linear, lower, , , , failing] = claims([{ profile: 'x', rows, cells: 60 }]);
   assert.match(linear.answers[0], /MLP: slope 10\.0 \[.*a straight line fits/);
   assert.match(lower.answers[0], /\*\*CNN lower\*\*, as the write-up says/);
   assert.match(failing.answers[0], /failed cells: MLP 0\/27, CNN 1\/28 \(1 diverged\)/);
@@ -64,8 +64,9 @@ test("the README's claim table is the one the committed results give (npm run cl
 
 test('claims: the full-MNIST row reports λ̂ over the cells that did not fail, and how many failed', () => {
   const mnist = [row('mlp', 10, 0, 300), row('mlp', 10, 1, 320), row('cnn', 10, 0, NaN, true)];
+  const lau = [row('mlp', 10, 0, 1000), row('mlp', 10, 1, 1100)];
   const table = claims([
-    { profile: 'x', rows: sweep(), cells: 54, fullMnist: { rows: mnist, cells: 10 } },
+    { profile: 'x', rows: sweep(), cells: 54, fullMnist: { rows: mnist, cells: 10 }, lau: { rows: lau, cells: 5 } },
     { profile: 'y', rows: sweep(), cells: 54 },
   ]);
   const full = table.find((c) => c.claim.startsWith('full MNIST'))!;
@@ -73,7 +74,10 @@ test('claims: the full-MNIST row reports λ̂ over the cells that did not fail, 
     full.answers[0],
     /MLP 310\.0 \[182\.9, 437\.1\] \(2 of 2 cells; none failed\); CNN no λ̂ \(0 of 1 cells; 1 diverged\)/,
   );
-  assert.match(full.answers[0], /\(3\/10 cells\)/);
+  assert.match(
+    full.answers[0],
+    /Lau et al.'s own MNIST MLP .* ours λ̂ 1050\.0 \[.*\] \(2 of 2\/5 cells; none failed; test error 10\.00 %\); they report λ̂ ≈ 950–1,084/,
+  );
   assert.equal(full.answers[1], 'not run yet');
 });
 
@@ -91,4 +95,24 @@ test('claims: models that did not learn their task are named (train accuracy ≤
     failing.answers[0],
     /\*\*training failed\*\* \(train accuracy ≤ 1\.5\/k, kept in the statistics\) in 1: MLP k=2 s1 47\.0 %/,
   );
+});
+
+test('claims: the shuffled-orders row pools every (order, seed) curve and says where each order bends', () => {
+  // Three orders × two seeds: no gap up to k = 5, then MLP − CNN = 4k.
+  const rows: ResultRow[] = [];
+  for (const order of ['0123456789', '9876543210', '5038127469'])
+    for (const seed of [0, 1])
+      for (let k = 2; k <= 10; k++) {
+        const noise = ((seed * 7 + k * 3 + order.charCodeAt(0)) % 5) / 10;
+        rows.push(
+          { ...row('mlp', k, seed, 10 * k + noise), order } as ResultRow,
+          { ...row('cnn', k, seed, k > 5 ? 6 * k : 10 * k), order } as ResultRow,
+        );
+      }
+  const shuffled = claims([{ profile: 'x', rows: sweep(), cells: 54, shuffled: { rows, cells: 108 } }]).find((c) =>
+    c.claim.includes('shuffled'),
+  )!;
+  assert.match(shuffled.answers[0], /over 6 \(order, seed\) curves: .* → \*\*the gap widens after 5\*\*/);
+  assert.match(shuffled.answers[0], /\(3 orders × 2 seeds: 108\/108 cells, 0 failed \(left out\)\)/);
+  assert.equal(claims([{ profile: 'x', rows: sweep(), cells: 54 }])[3].answers[0], 'not run yet');
 });
