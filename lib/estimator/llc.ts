@@ -127,6 +127,16 @@ export function defaultNbeta(n: number): number {
   return n / Math.log(n);
 }
 
+/** The nβ setting `factor` × n/log n; 'auto' when the factor is 1, so such a cell is (and keeps the key of) the default. */
+export function nbetaFromFactor(factor: number, n: number): number | 'auto' {
+  return factor === 1 ? 'auto' : factor * defaultNbeta(n);
+}
+
+/** The inverse: an nβ setting as a factor of n/log n, to 1/1000 (so f × n/log n reads back as f). */
+export function nbetaFactorOf(nbeta: number | 'auto' | undefined, n: number): number {
+  return nbeta == null || nbeta === 'auto' ? 1 : Math.round((1000 * nbeta) / defaultNbeta(n)) / 1000;
+}
+
 /** Pure: λ̂ from the draws' losses and L_n(w*) (Lau et al. 2023, eq. 13). */
 export function llcFromLosses(losses: ArrayLike<number>, initLoss: number, nbeta: number): number {
   return nbeta * (mean(losses) - initLoss);

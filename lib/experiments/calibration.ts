@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultDataDir, ResultRow } from './experiment';
 import { CellConfig, Dataset } from './cell';
-import { defaultNbeta } from '../estimator/llc';
+import { nbetaFactorOf, nbetaFromFactor } from '../estimator/llc';
 import { Architecture, ARCHITECTURES } from '../models/models';
 import { readJson, writeJsonAtomic } from './store';
 import { DEFAULT_ORDER } from '../data/tasks';
@@ -141,7 +141,7 @@ export function calibrationCell(
       ...base.llc,
       epsilon: p.epsilon,
       gamma: p.gamma,
-      nbeta: p.nbetaFactor === 1 ? 'auto' : p.nbetaFactor * defaultNbeta(base.numTrain),
+      nbeta: nbetaFromFactor(p.nbetaFactor, base.numTrain),
       numChains: o.numChains,
       numDraws: o.numDraws,
       numBurnin: o.numBurnin,
@@ -226,8 +226,7 @@ export function stage2Cells(
 export function toPoint(row: ResultRow, options: CalibrationOptions = {}): CalibrationPoint {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const llc = row.config.llc;
-  const nbetaFactor =
-    llc.nbeta === 'auto' ? 1 : Math.round((1000 * (llc.nbeta as number)) / defaultNbeta(row.numTrain)) / 1000;
+  const nbetaFactor = nbetaFactorOf(llc.nbeta, row.numTrain);
   const acc = row.acceptancePerChain ?? [];
   const minAcc = acc.length ? Math.min(...acc.map((a) => (Number.isFinite(a) ? a : -Infinity))) : NaN;
   const reasons = [

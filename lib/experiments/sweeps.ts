@@ -16,7 +16,7 @@ import { MNIST_LABEL_COUNTS } from '../data/mnist';
 import { MNIST1D_LABEL_COUNTS } from '../data/mnist1d';
 import { calibrationPath, readCalibration } from './calibration';
 import { configKey } from './store';
-import { defaultNbeta, WRITEUP_LLC } from '../estimator/llc';
+import { nbetaFromFactor, WRITEUP_LLC } from '../estimator/llc';
 import { WRITEUP_TRAIN } from '../train/train';
 
 export const SWEEPS = ['writeup', 'shuffled', 'sensitivity', 'fullmnist', 'recheck', 'lau2023'] as const;
@@ -211,7 +211,7 @@ export function calibratedProfile(dataDir?: string): Profile {
     const { gamma, nbetaFactor, epsilon } = c.chosen;
     const llc: SgldSettings = {
       gamma,
-      nbeta: nbetaFactor === 1 ? 'auto' : nbetaFactor * defaultNbeta(c.numTrain),
+      nbeta: nbetaFromFactor(nbetaFactor, c.numTrain),
       numChains: c.options.numChains,
       numDraws: c.options.numDraws,
       numBurnin: c.options.numBurnin,
@@ -355,7 +355,7 @@ export function sweepCells(sweep: SweepName, profile: Profile, options: SweepOpt
             for (const k of ks)
               for (const a of archs) {
                 const c = cell(profile, dataset, a, DEFAULT_ORDER, k, seed);
-                out.push({ ...c, llc: { ...c.llc, gamma, nbeta: f === 1 ? 'auto' : f * defaultNbeta(c.numTrain) } });
+                out.push({ ...c, llc: { ...c.llc, gamma, nbeta: nbetaFromFactor(f, c.numTrain) } });
               }
       break;
     case 'lau2023': {

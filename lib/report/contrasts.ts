@@ -10,11 +10,12 @@
  * and the ordering MLP > CNN survive γ and nβ?
  */
 import { ResultRow } from '../experiments/experiment';
-import { defaultNbeta } from '../estimator/llc';
+import { nbetaFactorOf } from '../estimator/llc';
 import { pearson, TwoSampleTest, welchTTest } from '../math/stats';
 import {
   accuracyAdvantage,
   GapPair,
+  groupBy,
   LinearityTest,
   linearityTests,
   PooledGap,
@@ -156,14 +157,8 @@ export interface SettingConclusions {
  * failed cells left out and counted. Settings in the order of their first row.
  */
 export function conclusionsBySetting(rows: ResultRow[]): SettingConclusions[] {
-  // nβ of a row as a factor of n/log n, rounded so 0.5 × n/log n groups with itself across n.
-  const factor = (r: ResultRow) => Math.round((100 * r.nbeta) / defaultNbeta(r.numTrain)) / 100;
-  const groups = new Map<string, ResultRow[]>();
-  for (const r of rows) {
-    const key = `${r.config.llc.gamma}|${factor(r)}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups.values()].map((g) => ({
+  const factor = (r: ResultRow) => nbetaFactorOf(r.nbeta, r.numTrain);
+  return [...groupBy(rows, (r) => `${r.config.llc.gamma}|${factor(r)}`).values()].map((g) => ({
     gamma: g[0].config.llc.gamma!,
     nbetaFactor: factor(g[0]),
     cells: g.length,

@@ -62,7 +62,8 @@ function excluded(r: ResultRow, exclude: SummaryOptions['exclude'] = 'failed'): 
   return (exclude === 'failed' && r.failed) || (exclude === 'flagged' && (r.failed || r.flags.length > 0));
 }
 
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+/** Items grouped by key, groups and items in first-seen order. */
+export function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const it of items) {
     const k = key(it);
