@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import { eachFlag, runMain } from '../lib/cli/flags';
 import { repoPath } from '../lib/experiments/paths';
 import { loadCellResults } from '../lib/experiments/runner';
-import { getProfile, sweepCells } from '../lib/experiments/sweeps';
+import { getProfile, SweepName, sweepCells } from '../lib/experiments/sweeps';
 import { claimsMarkdown, ProfileRows } from '../lib/report/claims';
 import { ResultRow } from '../lib/experiments/experiment';
 
@@ -17,27 +17,21 @@ const USAGE = 'usage: claims [--write]';
 export const CLAIM_PROFILES = ['full', 'original', 'quick'];
 export const MARKERS = ['<!-- claims:start -->', '<!-- claims:end -->'] as const;
 
-/** Each claim profile's writeup-sweep rows found under data/results/. */
+/** Each claim profile's finished cells of the sweeps the table reads, found under data/results/. */
 export function claimProfiles(dataDir?: string): ProfileRows[] {
   return CLAIM_PROFILES.map((profile) => {
-    const cells = sweepCells('writeup', getProfile(profile));
-    const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
-    const mnistCells = sweepCells('fullmnist', getProfile(profile));
-    const fullMnist = {
-      rows: loadCellResults(mnistCells, profile, dataDir).filter((r): r is ResultRow => r != null),
-      cells: mnistCells.length,
+    const finished = (sweep: SweepName) => {
+      const cells = sweepCells(sweep, getProfile(profile));
+      const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
+      return { rows, cells: cells.length };
     };
-    const lauCells = sweepCells('lau2023', getProfile(profile));
-    const lau = {
-      rows: loadCellResults(lauCells, profile, dataDir).filter((r): r is ResultRow => r != null),
-      cells: lauCells.length,
+    return {
+      profile,
+      ...finished('writeup'),
+      fullMnist: finished('fullmnist'),
+      lau: finished('lau2023'),
+      shuffled: finished('shuffled'),
     };
-    const shuffledCells = sweepCells('shuffled', getProfile(profile));
-    const shuffled = {
-      rows: loadCellResults(shuffledCells, profile, dataDir).filter((r): r is ResultRow => r != null),
-      cells: shuffledCells.length,
-    };
-    return { profile, rows, cells: cells.length, fullMnist, lau, shuffled };
   });
 }
 
