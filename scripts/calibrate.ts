@@ -8,6 +8,8 @@
  *   npm run calibrate -- --dataset mnist1d
  *   npm run calibrate -- --workers 2 --ks 2,10 --epsilons 1e-6,1e-5,1e-4 --gammas 10,100
  *   npm run calibrate -- --cached-only        decide from computed points only; save as incomplete if more are needed
+ *   npm run calibrate -- --no-polish          the models as the profile trains them, without train.ts POLISH
+ *                                             (how data/calibration/mnist-plateau.json and mnist1d.json were made)
  */
 import {
   CALIBRATION_DEFAULTS,
@@ -28,9 +30,10 @@ import { markdownTable } from '../lib/report/report';
 import { loadCellResults, runCells } from '../lib/experiments/runner';
 import { ResultRow } from '../lib/experiments/experiment';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
+import { POLISH, PolishStage } from '../lib/train/train';
 
-const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
-  defaults: dataset mnist, profile full (its n and training), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
+const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--no-polish] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+  defaults: dataset mnist, profile full (its n and training, then the polish: ${POLISH.map((p) => `${p.epochs} epochs at lr ${p.learningRate}`).join(', ')}), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
   epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')}`;
 
 function numbers(flag: string, text: string): number[] {
@@ -45,6 +48,7 @@ async function main(): Promise<number> {
   let profileName = 'full';
   let workers: number | undefined;
   let cachedOnly = false;
+  let polish: PolishStage[] | null = POLISH;
   const options: CalibrationOptions = {};
   try {
     eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
@@ -64,6 +68,9 @@ async function main(): Promise<number> {
           break;
         case '--cached-only':
           cachedOnly = true;
+          break;
+        case '--no-polish':
+          polish = null;
           break;
         case '--ks':
           options.ks = numbers('--ks', value());
@@ -90,11 +97,12 @@ async function main(): Promise<number> {
   }
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const profile = getProfile(profileName);
-  const base = sweepCells('writeup', profile, { dataset, ks: [o.ks[0]], seeds: [0], architectures: ['mlp'] })[0];
+  const first = sweepCells('writeup', profile, { dataset, ks: [o.ks[0]], seeds: [0], architectures: ['mlp'] })[0];
+  const base = polish ? { ...first, train: { ...first.train, polish } } : first;
   const folder = `calibration-${dataset}`;
   const t0 = Date.now();
   console.error(
-    `calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}); rule: ${CALIBRATION_RULE}`,
+    `calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}, ${polish ? 'polished models' : 'no polish'}); rule: ${CALIBRATION_RULE}`,
   );
 
   let points: CalibrationPoint[] = [];
@@ -131,6 +139,7 @@ async function main(): Promise<number> {
     dataset,
     profile: profileName,
     numTrain: base.numTrain,
+    polish,
     options: o,
     rule: CALIBRATION_RULE,
     complete,

@@ -199,6 +199,24 @@ test("profile 'calibrated': each dataset runs with its own calibration's choice,
     ],
   );
   assert.throws(() => sweepCells('writeup', p), /the mnist calibration .* found no setting that passes its rule/);
+  // A calibration of polished models: the profile's cells get the same polish after full's training.
+  const polish = [{ learningRate: 1e-3, epochs: 20 }];
+  writeJsonAtomic(path.join(dir, 'calibration', 'mnist.json'), {
+    dataset: 'mnist',
+    complete: true,
+    chosen: { gamma: 100, nbetaFactor: 1, epsilon: { mlp: 1e-4, cnn: 3e-5 } },
+    numTrain: 12665,
+    polish,
+    options: { numChains: 4, numDraws: 1000, numBurnin: 500 },
+  });
+  const [mlp] = sweepCells('writeup', calibratedProfile(dir), { ks: [2], seeds: [0] });
+  assert.deepEqual(mlp.train, { ...PROFILES.full.train, polish });
+  assert.equal(mlp.llc.epsilon, 1e-4);
+  assert.equal(
+    'polish' in sweepCells('writeup', calibratedProfile(dir), { dataset: 'mnist1d', ks: [2] })[0].train,
+    false,
+  );
+  save('mnist', null);
   save('mnist1d', null);
   assert.throws(() => calibratedProfile(dir), /mnist calibration .*no setting.*; and the mnist1d calibration/);
 });

@@ -27,6 +27,7 @@ import { nbetaFactorOf, nbetaFromFactor } from '../estimator/llc';
 import { Architecture, ARCHITECTURES } from '../models/models';
 import { readJson, writeJsonAtomic } from './store';
 import { DEFAULT_ORDER } from '../data/tasks';
+import { PolishStage } from '../train/train';
 
 export interface CalibrationOptions {
   /** Step sizes, log-spaced (default 1e-6 … 2e-4: the write-up's 2e-4 down to 200× smaller). */
@@ -84,6 +85,8 @@ export interface CalibrationPoint {
   mcse: number;
   minAcceptance: number;
   rhatRank: number;
+  /** ‖∇L_n(w*)‖ of the point's trained model (absent in points computed before it was recorded). */
+  gradNorm?: number;
   flags: string[];
   healthy: boolean;
   /** Why it is not healthy (empty when healthy). */
@@ -95,6 +98,11 @@ export interface CalibrationResult {
   /** The profile whose n and training the calibration used. */
   profile: string;
   numTrain: number;
+  /**
+   * The polish its models were trained with after the profile's training (train.ts POLISH), which
+   * the calibrated profile's cells then get too; null or absent: the profile's training alone.
+   */
+  polish?: PolishStage[] | null;
   options: Required<CalibrationOptions>;
   rule: string;
   /** False when the search stopped before the rule decided (`--cached-only`): no choice is made. */
@@ -252,6 +260,7 @@ export function toPoint(row: ResultRow, options: CalibrationOptions = {}): Calib
     mcse: row.llcMcse,
     minAcceptance: minAcc,
     rhatRank: row.rhatRank,
+    ...(row.gradNorm != null ? { gradNorm: row.gradNorm } : {}),
     flags: [...new Set(row.flags)],
     healthy: reasons.length === 0,
     reasons,

@@ -189,7 +189,8 @@ export const PROFILE_NAMES = [...Object.keys(PROFILES), 'calibrated'];
 /**
  * `full`'s training and sweeps with the SGLD settings chosen by the calibration
  * (lib/experiments/calibration.ts, saved under data/calibration/): ε per architecture, γ and nβ shared,
- * the calibration's chains, draws and burn-in.
+ * the calibration's chains, draws and burn-in; and, where the calibration polished its models
+ * (train.ts POLISH), the same polish after `full`'s training.
  */
 export function calibratedProfile(dataDir?: string): Profile {
   // Each dataset's calibration, or why there is none; a sweep of a dataset without one is refused
@@ -221,7 +222,9 @@ export function calibratedProfile(dataDir?: string): Profile {
     const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<
       Record<Architecture, SgldSettings>
     >;
-    return { llc, byArch };
+    // The models the calibration judged: the profile's training, plus its polish if it had one.
+    const train = (base: TrainSettings): TrainSettings => (c.polish ? { ...base, polish: c.polish } : base);
+    return { llc, byArch, train };
   };
   const mnist = fromFile('mnist');
   const m1d = fromFile('mnist1d');
@@ -230,10 +233,16 @@ export function calibratedProfile(dataDir?: string): Profile {
   return {
     ...full,
     name: 'calibrated',
+    train: mnist?.train(full.train) ?? full.train,
     llc: mnist?.llc ?? full.llc,
     llcByArchitecture: mnist?.byArch,
     mnist1d: m1d
-      ? { ...full.mnist1d, llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize }, llcByArchitecture: m1d.byArch }
+      ? {
+          ...full.mnist1d,
+          train: m1d.train(full.mnist1d.train),
+          llc: { ...m1d.llc, batchSize: full.mnist1d.llc.batchSize },
+          llcByArchitecture: m1d.byArch,
+        }
       : full.mnist1d,
     unavailable,
   };
