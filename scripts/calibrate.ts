@@ -9,7 +9,9 @@
  *   npm run calibrate -- --workers 2 --ks 2,10 --epsilons 1e-6,1e-5,1e-4 --gammas 10,100
  *   npm run calibrate -- --cached-only        decide from computed points only; save as incomplete if more are needed
  *   npm run calibrate -- --no-polish          the models as the profile trains them, without train.ts POLISH
- *                                             (how data/calibration/mnist-plateau.json and mnist1d.json were made)
+ *                                             (how data/calibration/mnist1d.json was made)
+ *   npm run calibrate -- --no-polish --variant plateau   the same, saved as data/calibration/mnist-plateau.json
+ *                                             (kept for the record; the calibrated profile reads only <dataset>.json)
  */
 import {
   CALIBRATION_DEFAULTS,
@@ -32,7 +34,7 @@ import { ResultRow } from '../lib/experiments/experiment';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 import { POLISH, PolishStage } from '../lib/train/train';
 
-const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--no-polish] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--no-polish] [--variant NAME] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
   defaults: dataset mnist, profile full (its n and training, then the polish: ${POLISH.map((p) => `${p.epochs} epochs at lr ${p.learningRate}`).join(', ')}), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
   epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')}`;
 
@@ -49,6 +51,7 @@ async function main(): Promise<number> {
   let workers: number | undefined;
   let cachedOnly = false;
   let polish: PolishStage[] | null = POLISH;
+  let variant: string | undefined;
   const options: CalibrationOptions = {};
   try {
     eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
@@ -72,6 +75,12 @@ async function main(): Promise<number> {
         case '--no-polish':
           polish = null;
           break;
+        case '--variant': {
+          const v = value();
+          if (!/^[a-z0-9-]+$/.test(v)) throw new Error(`--variant: '${v}' must be lower-case letters, digits and '-'`);
+          variant = v;
+          break;
+        }
         case '--ks':
           options.ks = numbers('--ks', value());
           break;
@@ -150,7 +159,7 @@ async function main(): Promise<number> {
     cellSeconds,
     finishedAt: new Date().toISOString(),
   };
-  const file = writeCalibration(result);
+  const file = writeCalibration(result, undefined, variant);
   console.log(
     markdownTable(
       points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' })),

@@ -6,7 +6,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import {
   CALIBRATION_DEFAULTS,
+  calibrationPath,
   CalibrationPoint,
+  CalibrationResult,
+  readCalibration,
+  writeCalibration,
   chooseEpsilon,
   chooseNbetaFactor,
   chooseStage1,
@@ -18,6 +22,7 @@ import { resolveCell } from '../lib/experiments/cell';
 import { Architecture } from '../lib/models/models';
 import { calibratedProfile, PROFILES, sweepCells } from '../lib/experiments/sweeps';
 import { writeJsonAtomic } from '../lib/experiments/store';
+import { calibrationRecords, calibrationVerdict } from '../lib/report/calibration-report';
 
 const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
 
@@ -219,4 +224,45 @@ test("profile 'calibrated': each dataset runs with its own calibration's choice,
   save('mnist', null);
   save('mnist1d', null);
   assert.throws(() => calibratedProfile(dir), /mnist calibration .*no setting.*; and the mnist1d calibration/);
+});
+
+test('a calibration saved under a variant is kept apart from the one the profile reads, and reported with its models', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llc-cal-'));
+  const points = grid((p) => (p.epsilon === 2e-4 ? { healthy: false, reasons: ['negative λ̂'] } : {})).map((p) => ({
+    ...p,
+    gradNorm: p.k === 10 ? 0.5 : 0.03,
+  }));
+  const result: CalibrationResult = {
+    dataset: 'mnist',
+    profile: 'full',
+    numTrain: 12665,
+    polish: null,
+    options: { ...CALIBRATION_DEFAULTS, ...o },
+    rule: 'r',
+    complete: true,
+    chosen: null,
+    perGamma: [{ gamma: 10, epsilon: { mlp: null, cnn: null } }],
+    points,
+    seconds: 1,
+    cellSeconds: 600,
+    finishedAt: '',
+  };
+  assert.equal(path.basename(writeCalibration(result, dir, 'plateau')), 'mnist-plateau.json');
+  assert.equal(readCalibration('mnist', dir), null);
+  assert.equal(readCalibration('mnist', dir, 'plateau')?.points.length, points.length);
+  assert.equal(calibrationPath('mnist', dir), path.join(dir, 'calibration', 'mnist.json'));
+  const verdict = calibrationVerdict(result);
+  assert.match(verdict, /no polish\); ‖∇L_n\(w\*\)‖ 3\.0e-2–5\.0e-1/);
+  assert.match(verdict, /No setting passed the rule\*\* among the 72 points evaluated \(10 min/);
+  const polished = calibrationVerdict({
+    ...result,
+    polish: [{ learningRate: 1e-3, epochs: 20 }],
+    chosen: { gamma: 100, nbetaFactor: 1, epsilon: { mlp: 1e-4, cnn: 3e-5 } },
+  });
+  assert.match(polished, /polished \(20 epochs at lr 0\.001\)/);
+  assert.match(polished, /Chosen\*\*: γ = 100, nβ = 1 × n\/log n, ε = 0\.0001 \(MLP\), 0\.00003 \(CNN\)/);
+  const records = calibrationRecords(result);
+  assert.equal(records.length, points.length);
+  assert.equal(records.find((r) => r.epsilon === 2e-4)!.verdict, 'negative λ̂');
+  assert.equal(records[0].gradNorm, points[0].gradNorm);
 });

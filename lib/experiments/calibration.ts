@@ -118,17 +118,21 @@ export interface CalibrationResult {
   finishedAt: string;
 }
 
-export function calibrationPath(dataset: Dataset, dataDir = defaultDataDir()): string {
-  return path.join(dataDir, 'calibration', `${dataset}.json`);
+/**
+ * data/calibration/<dataset>.json, read by the calibrated profile; with a variant,
+ * <dataset>-<variant>.json, a search kept for the record (mnist-plateau: the models without polish).
+ */
+export function calibrationPath(dataset: Dataset, dataDir = defaultDataDir(), variant?: string): string {
+  return path.join(dataDir, 'calibration', `${dataset}${variant ? `-${variant}` : ''}.json`);
 }
 
-export function readCalibration(dataset: Dataset, dataDir?: string): CalibrationResult | null {
-  const file = calibrationPath(dataset, dataDir);
+export function readCalibration(dataset: Dataset, dataDir?: string, variant?: string): CalibrationResult | null {
+  const file = calibrationPath(dataset, dataDir, variant);
   return fs.existsSync(file) ? readJson<CalibrationResult>(file) : null;
 }
 
-export function writeCalibration(result: CalibrationResult, dataDir?: string): string {
-  const file = calibrationPath(result.dataset, dataDir);
+export function writeCalibration(result: CalibrationResult, dataDir?: string, variant?: string): string {
+  const file = calibrationPath(result.dataset, dataDir, variant);
   writeJsonAtomic(file, result);
   return file;
 }

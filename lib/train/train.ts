@@ -56,7 +56,8 @@ export interface TrainOptions {
    * stage's learning rate for its epochs, never stopped early. The estimator (Lau et al. eq. 13)
    * presumes w* is a local minimum; a plateau-stopped model at Adam's lr 1e-2 is not (measured:
    * ‖∇L_n(w*)‖ = 0.52 for the write-up's MLP at k = 10), and a chain localized at such a w* descends
-   * below L_n(w*), biasing λ̂ by about −nβ²‖∇L_n‖²/γ. POLISH is the calibrated profile's. Optional
+   * below L_n(w*), biasing λ̂ by up to −nβ²‖∇L_n‖²/γ (the localized posterior's mean shift −nβ∇L_n/γ
+   * where L_n is flat). POLISH is the calibrated profile's. Optional
    * and never filled in: absent means none, so earlier cells keep their keys.
    */
   polish?: PolishStage[];
