@@ -192,6 +192,20 @@ export function fullGradNorm(
   data: DeviceSplit,
   batchSize = EVAL_BATCH_SIZE,
 ): number {
+  const g = fullGradient(lossFn, weights, data, batchSize);
+  const sq = tf.tidy(() => tf.addN(g.map((t) => tf.sum(tf.square(t)))));
+  const v = Math.sqrt(sq.dataSync()[0]);
+  tf.dispose([sq, ...g]);
+  return v;
+}
+
+/** ∇L_n(w): the full-data gradient, one tensor per weight tensor (the caller disposes them), summed block by block. */
+export function fullGradient(
+  lossFn: LossFn,
+  weights: tf.Tensor[],
+  data: DeviceSplit,
+  batchSize = EVAL_BATCH_SIZE,
+): tf.Tensor[] {
   let sum = weights.map((w) => tf.zerosLike(w));
   for (const [s, e] of blocks(data.n, batchSize)) {
     const next = tf.tidy(() => {
@@ -203,10 +217,7 @@ export function fullGradNorm(
     tf.dispose(sum);
     sum = next;
   }
-  const sq = tf.tidy(() => tf.addN(sum.map((g) => tf.sum(tf.square(g)))));
-  const v = Math.sqrt(sq.dataSync()[0]);
-  tf.dispose([sq, ...sum]);
-  return v;
+  return sum;
 }
 
 /**
