@@ -159,7 +159,7 @@ export function lauAnswer(p: ProfileRows): string {
   // Descriptive, not an estimate the rule accepts: each chain's second half, a burn-in chosen after
   // seeing the traces (every chain so far has one excursion in its first ~60 draws).
   const late = l.rows.map((r) =>
-    r.lossTraces
+    (r.lossTraces ?? [])
       .map((t) => llcFromLosses(t.slice(Math.floor(t.length / 2)), r.initLoss, r.nbeta))
       .filter(Number.isFinite),
   );
