@@ -22,7 +22,7 @@ import { resolveCell } from '../lib/experiments/cell';
 import { Architecture } from '../lib/models/models';
 import { calibratedProfile, PROFILES, sweepCells } from '../lib/experiments/sweeps';
 import { writeJsonAtomic } from '../lib/experiments/store';
-import { calibrationRecords, calibrationVerdict } from '../lib/report/calibration-report';
+import { calibrationRecords, calibrationVerdict, localizationCheck } from '../lib/report/calibration-report';
 
 const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
 
@@ -265,4 +265,18 @@ test('a calibration saved under a variant is kept apart from the one the profile
   assert.equal(records.length, points.length);
   assert.equal(records.find((r) => r.epsilon === 2e-4)!.verdict, 'negative λ̂');
   assert.equal(records[0].gradNorm, points[0].gradNorm);
+});
+
+test('localizationCheck: λ̂ at the chosen γ against the next smaller γ, and its scaling in nβ', () => {
+  // λ̂ = 50k at γ = 10; at γ = 100 it is 10× smaller and proportional to nβ: localization sets it.
+  const points = grid((p) => (p.gamma === 100 ? { llc: 5 * p.k * p.nbetaFactor } : {}));
+  const cal = {
+    options: { ...CALIBRATION_DEFAULTS, ...o },
+    chosen: { gamma: 100, nbetaFactor: 1, epsilon: { mlp: 1e-4 } },
+    points,
+  } as unknown as CalibrationResult;
+  const text = localizationCheck(cal)!;
+  assert.match(text, /MLP, k = 10, ε = 0\.0001: λ̂ = 50\.00 ± 2\.00 at γ = 100; 500\.00 ± 2\.00 at γ = 10 \(10\.0×\)/);
+  assert.match(text, /over nβ = 0\.5×, 1×, 2× n\/log n: 25\.00, 50\.00, 100\.00 \(λ̂ ∝ nβ\^1\.00\)/);
+  assert.equal(localizationCheck({ ...cal, chosen: null }), null);
 });

@@ -40,3 +40,50 @@ export function calibrationRecords(cal: CalibrationResult): Record<string, strin
     verdict: q.reasons.join('; ') || 'healthy',
   }));
 }
+
+/**
+ * Does localization set λ̂ at the choice? An LLC depends on neither γ nor nβ (for γ small enough
+ * and nβ in the range where the asymptotics hold), so at the chosen ε and the largest k, compare
+ * λ̂ at γ* with λ̂ at the next smaller γ (same ε and nβ), and report how λ̂ scales with nβ over the
+ * stage-2 factors (the slope of log λ̂ on log nβ: 0 for an LLC, 1 if λ̂ ∝ nβ). Markdown, or null
+ * without a choice.
+ */
+export function localizationCheck(cal: CalibrationResult): string | null {
+  if (!cal.chosen) return null;
+  const { gamma, epsilon } = cal.chosen;
+  const k = Math.max(...cal.options.ks);
+  const gammas = [...cal.options.gammas].sort((a, b) => a - b);
+  const below = gammas.filter((g) => g < gamma).pop();
+  const lines = Object.entries(epsilon).map(([arch, eps]) => {
+    const at = (g: number, f: number) =>
+      cal.points.find(
+        (p) => p.architecture === arch && p.k === k && p.gamma === g && p.nbetaFactor === f && p.epsilon === eps,
+      );
+    const here = at(gamma, 1);
+    if (!here) return `- ${arch.toUpperCase()}: no point at the choice`;
+    const parts = [`λ̂ = ${here.llc.toFixed(2)} ± ${here.mcse.toFixed(2)} at γ = ${gamma}`];
+    const other = below != null ? at(below, 1) : undefined;
+    if (other)
+      parts.push(
+        `${other.llc.toFixed(2)} ± ${other.mcse.toFixed(2)} at γ = ${below} (${(other.llc / here.llc).toFixed(1)}×${other.healthy ? '' : `; not healthy there: ${other.reasons.join(', ')}`})`,
+      );
+    const byFactor = cal.options.nbetaFactors
+      .map((f) => ({ f, p: at(gamma, f) }))
+      .filter((x): x is { f: number; p: NonNullable<typeof here> } => x.p != null && x.p.llc > 0);
+    if (byFactor.length >= 2) {
+      const xs = byFactor.map((x) => Math.log(x.f));
+      const ys = byFactor.map((x) => Math.log(x.p.llc));
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      parts.push(
+        `over nβ = ${byFactor.map((x) => `${x.f}×`).join(', ')} n/log n: ${byFactor.map((x) => x.p.llc.toFixed(2)).join(', ')} (λ̂ ∝ nβ^${slope.toFixed(2)})`,
+      );
+    }
+    return `- ${arch.toUpperCase()}, k = ${k}, ε = ${eps}: ${parts.join('; ')}`;
+  });
+  return [
+    `**Does localization set λ̂ at the choice?** An LLC depends on neither γ nor nβ; at γ = ${gamma}:`,
+    ...lines,
+  ].join('\n');
+}
