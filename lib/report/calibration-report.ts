@@ -3,6 +3,7 @@
  * and its points as table records.
  */
 import { CalibrationResult } from '../experiments/calibration';
+import { linearFit } from '../math/stats';
 
 const fmt = (e: number | null | undefined) => (e == null ? 'none' : String(e));
 
@@ -71,11 +72,10 @@ export function localizationCheck(cal: CalibrationResult): string | null {
       .map((f) => ({ f, p: at(gamma, f) }))
       .filter((x): x is { f: number; p: NonNullable<typeof here> } => x.p != null && x.p.llc > 0);
     if (byFactor.length >= 2) {
-      const xs = byFactor.map((x) => Math.log(x.f));
-      const ys = byFactor.map((x) => Math.log(x.p.llc));
-      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-      const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const { slope } = linearFit(
+        byFactor.map((x) => Math.log(x.f)),
+        byFactor.map((x) => Math.log(x.p.llc)),
+      );
       parts.push(
         `over nβ = ${byFactor.map((x) => `${x.f}×`).join(', ')} n/log n: ${byFactor.map((x) => x.p.llc.toFixed(2)).join(', ')} (λ̂ ∝ nβ^${slope.toFixed(2)})`,
       );

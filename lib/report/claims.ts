@@ -4,7 +4,7 @@
  * table (`npm run claims -- --write`), so it is computed from the numbers, never typed.
  */
 import { ResultRow } from '../experiments/experiment';
-import { meanCI } from '../math/stats';
+import { mean, meanCI } from '../math/stats';
 import { llcFromLosses } from '../estimator/llc';
 import { divergenceAcrossOrders, divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
 
@@ -164,7 +164,7 @@ export function lauAnswer(p: ProfileRows): string {
       .filter(Number.isFinite),
   );
   const chains = late.flat();
-  const seeds = meanCI(late.filter((v) => v.length).map((v) => v.reduce((a, b) => a + b, 0) / v.length));
+  const seeds = meanCI(late.filter((v) => v.length).map(mean));
   const lateText = chains.length
     ? `; over each chain's second half (a burn-in chosen after seeing the traces) λ̂ per chain ${num(Math.min(...chains))}–${num(Math.max(...chains))}, mean over seeds ${num(seeds.mean)}${seeds.n > 1 ? ` ${ci(seeds.lo, seeds.hi)}` : ''}`
     : '';
