@@ -7,16 +7,15 @@
  *   npm run sharpness -- --arch cnn --k 6 --seeds 0            the write-up's CNN, k = 6, seed 0
  *   npm run sharpness -- --profile full --sweep lau2023 --examples 10000
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, tf } from '../lib/engine/backend';
 import { eachFlag, intList, positiveInt, runMain } from '../lib/cli/flags';
-import { defaultDataDir, trainKey } from '../lib/experiments/experiment';
-import { modelOnDevice, resolveCell, taskForCell } from '../lib/experiments/cell';
-import { defaultNbeta } from '../lib/estimator/llc';
+import { cachedModel, defaultDataDir, trainKey } from '../lib/experiments/experiment';
+import { cellLlcOptions, modelOnDevice, taskForCell } from '../lib/experiments/cell';
+import { resolveLlcSettings } from '../lib/estimator/llc';
 import { maxStableEpsilon, topHessianEigenvalue } from '../lib/estimator/sharpness';
-import { Architecture, modelDef, parseArchitecture } from '../lib/models/models';
-import { readJson, readWeights, writeJsonAtomic } from '../lib/experiments/store';
+import { Architecture, parseArchitecture } from '../lib/models/models';
+import { readJson, writeJsonAtomic } from '../lib/experiments/store';
 import { getProfile, parseSweep, sweepCells } from '../lib/experiments/sweeps';
 import { markdownTable } from '../lib/report/report';
 
@@ -80,20 +79,14 @@ async function main(): Promise<number> {
     const key = trainKey(cell);
     if (seen.has(key)) continue; // cells that differ only in SGLD settings share a model
     seen.add(key);
-    const modelFile = path.join(defaultDataDir(), 'models', `${key}.bin`);
-    if (!fs.existsSync(modelFile.replace(/\.bin$/, '.json'))) {
+    const examples = Math.min(o.examples || cell.numTrain, cell.numTrain);
+    if (rows.some((r) => r.trainKey === key && r.examples === examples)) continue;
+    const model = cachedModel(cell);
+    if (!model) {
       console.error(`skip ${cell.architecture} k=${cell.k} seed=${cell.seed}: model not trained yet (run the sweep)`);
       continue;
     }
-    const task = taskForCell(cell);
-    const examples = Math.min(o.examples || task.numTrain, task.numTrain);
-    if (rows.some((r) => r.trainKey === key && r.examples === examples)) continue;
-    const def = modelDef(cell.architecture, cell.dataset, cell.hidden);
-    const weights = readWeights(
-      modelFile,
-      def.params.map((p) => p.shape.reduce((a, b) => a * b, 1)),
-    );
-    const device = modelOnDevice(cell, task, weights);
+    const device = modelOnDevice(cell, taskForCell(cell), model.weights);
     const t0 = Date.now();
     try {
       const split = {
@@ -103,8 +96,7 @@ async function main(): Promise<number> {
       };
       const s = topHessianEigenvalue(device.lossFn, device.wStar, split, { iterations: o.iterations });
       tf.dispose([split.x, split.y]);
-      const llc = resolveCell(cell).llc;
-      const nbeta = llc.nbeta === 'auto' ? defaultNbeta(cell.numTrain) : llc.nbeta;
+      const llc = resolveLlcSettings(cellLlcOptions(cell), cell.numTrain);
       rows.push({
         trainKey: key,
         architecture: cell.architecture,
@@ -115,10 +107,10 @@ async function main(): Promise<number> {
         lambdaMax: s.lambdaMax,
         converged: s.converged,
         iterations: s.history.length,
-        nbeta,
+        nbeta: llc.nbeta,
         gamma: llc.gamma,
         epsilon: llc.epsilon,
-        maxStableEpsilon: maxStableEpsilon(s.lambdaMax, nbeta, llc.gamma),
+        maxStableEpsilon: maxStableEpsilon(s.lambdaMax, llc.nbeta, llc.gamma),
         seconds: (Date.now() - t0) / 1000,
       });
       writeJsonAtomic(file, rows);

@@ -188,21 +188,29 @@ const modelPaths = (dataDir: string, key: string) => ({
   bin: path.join(dataDir, 'models', `${key}.bin`),
 });
 
+/** The cell's model from the model cache, or null if it has not been trained. */
+export function cachedModel(cell: CellConfig, dataDir = defaultDataDir()): TrainedModel | null {
+  const files = modelPaths(dataDir, trainKey(cell));
+  const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
+  if (!meta) return null;
+  const def = modelDef(cell.architecture, cell.dataset, cell.hidden);
+  return {
+    ...meta,
+    weights: readWeights(
+      files.bin,
+      def.params.map((p) => p.shape.reduce((a, b) => a * b, 1)),
+    ),
+  };
+}
+
 /** Train the cell's model, or load it from the model cache. */
 export function trainedModel(cell: CellConfig, task: Task, options: RunCellOptions): TrainedModel {
   const dataDir = options.dataDir ?? defaultDataDir();
+  const cached = cachedModel(cell, dataDir);
+  if (cached) return cached;
   const key = trainKey(cell);
   const files = modelPaths(dataDir, key);
   const def = modelDef(cell.architecture, cell.dataset, cell.hidden);
-  const meta = readJson<Omit<TrainedModel, 'weights'>>(files.json);
-  if (meta)
-    return {
-      ...meta,
-      weights: readWeights(
-        files.bin,
-        def.params.map((p) => p.shape.reduce((a, b) => a * b, 1)),
-      ),
-    };
   const r = trainModel(def, task, {
     ...cellTrainOptions(cell),
     onStep: (s, total) => options.onProgress?.('train', s, total),

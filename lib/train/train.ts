@@ -246,7 +246,8 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
   const order = makeRng(deriveSeed(settings.seed, 'batches'));
   const stepsPerEpoch = Math.ceil(task.numTrain / settings.batchSize);
   const polish = settings.polish ?? [];
-  const totalSteps = stepsPerEpoch * (settings.epochs + polish.reduce((a, p) => a + p.epochs, 0));
+  const totalEpochs = settings.epochs + polish.reduce((a, p) => a + p.epochs, 0);
+  const totalSteps = stepsPerEpoch * totalEpochs;
   const all = Array.from({ length: task.numTrain }, (_, i) => i);
   const history: EpochRecord[] = [];
   let stepCount = 0;
@@ -281,7 +282,7 @@ export function trainModel(def: ModelDef, task: Task, options: TrainOptions = {}
       seconds: (Date.now() - t0) / 1000,
     };
     history.push(record);
-    options.onEpoch?.(record, settings.epochs);
+    options.onEpoch?.(record, totalEpochs);
     if (!Number.isFinite(trainLoss))
       throw new Error(
         `train: loss became ${trainLoss} at epoch ${record.epoch}; lower learningRate (now ${polishLearningRate ?? settings.learningRate})`,
