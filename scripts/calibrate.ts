@@ -22,6 +22,7 @@ import {
   chooseStage1,
   nextStage1Cells,
   CalibrationPoint,
+  burninFor,
   stage2Cells,
   toPoint,
   writeCalibration,
@@ -33,10 +34,13 @@ import { loadCellResults, runCells } from '../lib/experiments/runner';
 import { ResultRow } from '../lib/experiments/experiment';
 import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 import { POLISH, PolishStage } from '../lib/train/train';
+import { Architecture } from '../lib/models/models';
 
 const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--no-polish] [--variant NAME] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+                 [--chains N] [--draws N] [--burnin N] [--burnin-relaxations R] [--max-burnin N]
   defaults: dataset mnist, profile full (its n and training, then the polish: ${POLISH.map((p) => `${p.epochs} epochs at lr ${p.learningRate}`).join(', ')}), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
-  epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')}`;
+  epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')},
+  ${CALIBRATION_DEFAULTS.numChains} chains of ${CALIBRATION_DEFAULTS.numDraws} draws after max(${CALIBRATION_DEFAULTS.numBurnin}, ${CALIBRATION_DEFAULTS.burninRelaxations}/(εγ)) burn-in steps (0 relaxations: always --burnin), at most ${CALIBRATION_DEFAULTS.maxBurnin}`;
 
 function numbers(flag: string, text: string): number[] {
   const out = text.split(',').map(Number);
@@ -93,6 +97,26 @@ async function main(): Promise<number> {
         case '--nbeta-factors':
           options.nbetaFactors = numbers('--nbeta-factors', value());
           break;
+        case '--chains':
+          options.numChains = positiveInt('--chains', value());
+          break;
+        case '--draws':
+          options.numDraws = positiveInt('--draws', value());
+          break;
+        case '--burnin':
+          options.numBurnin = positiveInt('--burnin', value());
+          break;
+        case '--max-burnin':
+          options.maxBurnin = positiveInt('--max-burnin', value());
+          break;
+        case '--burnin-relaxations': {
+          const v = value();
+          const r = Number(v);
+          if (!(r >= 0) || v.trim() === '')
+            throw new Error(`--burnin-relaxations: '${v}' is not a number ≥ 0\n${USAGE}`);
+          options.burninRelaxations = r;
+          break;
+        }
         case '--help':
         case '-h':
           throw new Error(USAGE);
@@ -142,7 +166,12 @@ async function main(): Promise<number> {
     const rows2 = await runCells(cells2, { profile: folder, workers });
     addRows(rows2);
     const factor = chooseNbetaFactor(points, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
-    if (factor != null) chosen = { gamma: s1.gamma, nbetaFactor: factor, epsilon: s1.epsilon };
+    if (factor != null) {
+      const numBurnin = Object.fromEntries(
+        Object.entries(s1.epsilon).map(([a, e]) => [a, burninFor(e, s1.gamma!, o)!]),
+      ) as NonNullable<CalibrationResult['chosen']>['numBurnin'];
+      chosen = { gamma: s1.gamma, nbetaFactor: factor, epsilon: s1.epsilon, numBurnin };
+    }
   }
   const result: CalibrationResult = {
     dataset,
@@ -179,7 +208,7 @@ async function main(): Promise<number> {
   console.log(
     chosen
       ? `chosen: γ = ${chosen.gamma}, nβ = ${chosen.nbetaFactor} × n/log n, ε ${Object.entries(chosen.epsilon)
-          .map(([a, e]) => `${a} ${e}`)
+          .map(([a, e]) => `${a} ${e} (burn-in ${chosen!.numBurnin?.[a as Architecture] ?? o.numBurnin})`)
           .join(', ')}`
       : 'no setting passed the rule (see the reasons above)',
   );

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import {
   CALIBRATION_DEFAULTS,
+  burninFor,
   calibrationPath,
   CalibrationPoint,
   CalibrationResult,
@@ -15,6 +16,7 @@ import {
   chooseNbetaFactor,
   chooseStage1,
   nextStage1Cells,
+  reachableEpsilons,
   stage1Cells,
   stage2Cells,
 } from '../lib/experiments/calibration';
@@ -24,7 +26,14 @@ import { calibratedProfile, PROFILES, sweepCells } from '../lib/experiments/swee
 import { writeJsonAtomic } from '../lib/experiments/store';
 import { calibrationRecords, calibrationVerdict, localizationCheck } from '../lib/report/calibration-report';
 
-const o = { ...CALIBRATION_DEFAULTS, epsilons: [1e-5, 1e-4, 2e-4], gammas: [10, 100], ks: [2, 10] };
+// burninRelaxations 0: every ε is tried at every γ with the fixed burn-in (the rule's other parts alone).
+const o = {
+  ...CALIBRATION_DEFAULTS,
+  epsilons: [1e-5, 1e-4, 2e-4],
+  gammas: [10, 100],
+  ks: [2, 10],
+  burninRelaxations: 0,
+};
 
 /** A grid where every point is healthy with λ̂ = 50·k, unless `edit` says otherwise. */
 function grid(edit: (p: CalibrationPoint) => Partial<CalibrationPoint> = () => ({})): CalibrationPoint[] {
@@ -224,6 +233,61 @@ test("profile 'calibrated': each dataset runs with its own calibration's choice,
   save('mnist', null);
   save('mnist1d', null);
   assert.throws(() => calibratedProfile(dir), /mnist calibration .*no setting.*; and the mnist1d calibration/);
+  // A choice that records each architecture's burn-in: the cells get it; one without keeps options.numBurnin.
+  save('mnist1d', {
+    gamma: 100,
+    nbetaFactor: 1,
+    epsilon: { mlp: 1e-4, cnn: 1e-5 },
+    numBurnin: { mlp: 500, cnn: 3000 },
+  });
+  const m1d = sweepCells('writeup', calibratedProfile(dir), { dataset: 'mnist1d', ks: [2], seeds: [0] });
+  assert.deepEqual(
+    m1d.map((c) => [c.architecture, c.llc.epsilon, c.llc.numBurnin]),
+    [
+      ['mlp', 1e-4, 500],
+      ['cnn', 1e-5, 3000],
+    ],
+  );
+});
+
+test('burn-in: at least 3 relaxation times 1/(εγ) of the slowest direction; step sizes that would need more than maxBurnin are not tried', () => {
+  const r = { ...CALIBRATION_DEFAULTS, epsilons: [1e-6, 1e-5, 3e-5, 1e-4, 2e-4], gammas: [10, 100, 1000], ks: [2, 10] };
+  assert.equal(burninFor(1e-5, 100, r), 3000); // not 3001: 3/(1e-5·100) rounds in floating point
+  assert.equal(burninFor(3e-5, 100, r), 1000);
+  assert.equal(burninFor(2e-4, 100, r), 500); // never below numBurnin
+  assert.equal(burninFor(1e-6, 100, r), null); // 30,000 > 6,000
+  assert.equal(burninFor(1e-6, 100, { ...r, maxBurnin: 40000 }), 30000);
+  assert.equal(burninFor(1e-6, 100, { ...r, burninRelaxations: 0 }), 500);
+  assert.deepEqual(reachableEpsilons(10, r), [2e-4, 1e-4]);
+  assert.deepEqual(reachableEpsilons(100, r), [2e-4, 1e-4, 3e-5, 1e-5]);
+  assert.deepEqual(reachableEpsilons(1000, r), [2e-4, 1e-4, 3e-5, 1e-5, 1e-6]);
+  const base = sweepCells('writeup', PROFILES.tiny, { ks: [2], seeds: [0], architectures: ['mlp'] })[0];
+  const cells = stage1Cells(base, r);
+  assert.equal(cells.length, (2 + 4 + 5) * 2 * r.ks.length);
+  for (const c of cells) assert.equal(c.llc.numBurnin, burninFor(c.llc.epsilon!, c.llc.gamma!, r));
+  // ε* needs a smaller ε that can settle at γ to be flat against: at γ = 10 only 2e-4 and 1e-4 can,
+  // so 1e-4 is never chosen there, and when 2e-4 fails the search moves on to γ = 100.
+  const points: CalibrationPoint[] = cells.map((c) => ({
+    architecture: c.architecture,
+    k: c.k,
+    epsilon: c.llc.epsilon!,
+    gamma: c.llc.gamma!,
+    nbetaFactor: 1,
+    llc: 50 * c.k,
+    mcse: 2,
+    minAcceptance: 0.95,
+    rhatRank: 1.002,
+    flags: [],
+    healthy: !(c.llc.gamma === 10 && c.llc.epsilon === 2e-4),
+    reasons: [],
+  }));
+  assert.equal(chooseEpsilon(points, 'mlp', 10, r), null);
+  assert.equal(chooseEpsilon(points, 'mlp', 100, r), 2e-4);
+  const tens = points.filter((p) => p.gamma === 10);
+  assert.deepEqual(
+    [...new Set(nextStage1Cells(tens, base, r).map((c) => `${c.llc.gamma} ${c.llc.epsilon} ${c.llc.numBurnin}`))],
+    ['100 0.0002 500', '100 0.0001 500'],
+  );
 });
 
 test('a calibration saved under a variant is kept apart from the one the profile reads, and reported with its models', () => {

@@ -8,10 +8,18 @@
  *            largest k (seed 0), every point an ordinary cell with `chains` chains and burn-in;
  *   stage 2  nβ ∈ factors × n/log n at the chosen (ε, γ).
  *
+ * Every point burns in for at least `burninRelaxations` relaxation times of the chain's slowest
+ * direction (burninFor): along a direction where U = nβ·L + (γ/2)‖w − w*‖² has curvature κ, the
+ * update is an AR(1) whose variance approaches its stationary value as e^(−εκt); directions L is
+ * flat in have κ = γ, the slowest, so the time constant is 1/(εγ) steps (3 of them: 95 %). A step
+ * size that would need more than `maxBurnin` steps at a γ is not tried there: its chains would be
+ * judged before they settle (at γ = 100, ε = 1e-5 needs 3,000 steps; the fixed 500 of the first
+ * searches made its λ̂ still rise, flagged drifting).
+ *
  * The rule (CALIBRATION_RULE, stated once here and in the README):
  *   a point is healthy when no chain failed (diverged / blew up / spike), no chain's λ̂ is
  *   negative, rank-normalised split-R̂ < maxRhat, and no chain drifts;
- *   for each γ and architecture, ε*(γ) is the largest ε that is healthy at every k AND whose
+ *   for each γ and architecture, among the ε that can equilibrate at γ, ε*(γ) is the largest that is healthy at every k AND whose
  *   λ̂ agrees with the next smaller ε's (also healthy) within 3 combined MCSEs at every k
  *   ("flat in ε": the step-size bias is below the noise);
  *   γ* is the smallest γ at which every architecture has an ε* (least localization bias),
@@ -38,10 +46,18 @@ export interface CalibrationOptions {
   nbetaFactors?: number[];
   /** Labels counts of the trained models (default the smallest and largest, 2 and 10). */
   ks?: number[];
-  /** Chains, draws and burn-in of every point (default 4 × (500 + 1000)): the calibrated profile's own. */
+  /** Chains, draws and the least burn-in of every point (default 4 × (500 + 1000)): the calibrated profile's own. */
   numChains?: number;
   numDraws?: number;
   numBurnin?: number;
+  /**
+   * Burn-in in relaxation times 1/(εγ) of the slowest direction (default 3, i.e. 95 % of its
+   * stationary variance): a point burns in for max(numBurnin, burninRelaxations/(εγ)) steps.
+   * 0: always numBurnin (the searches saved before this option, whose files lack it).
+   */
+  burninRelaxations?: number;
+  /** The longest burn-in a point may need (default 6,000 steps); smaller ε are not tried at that γ. */
+  maxBurnin?: number;
   /**
    * Reported, not part of the rule: devinterp's MALA acceptance takes U at each point on that
    * step's own minibatch, so at n = 12,665 (nβ ≈ 1,341) the minibatch noise of nβ·L_m alone
@@ -66,11 +82,14 @@ export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
   numChains: 4,
   numDraws: 1000,
   numBurnin: 500,
+  burninRelaxations: 3,
+  maxBurnin: 6000,
   minAcceptance: 0.9,
   maxRhat: 1.05,
 };
 
 export const CALIBRATION_RULE =
+  'burn-in ≥ 3 relaxation times 1/(εγ), ε needing more than maxBurnin not tried; ' +
   'largest ε healthy at every k (no failed chain, no negative λ̂, rank-R̂ < maxRhat, no drift) and flat in ε (λ̂ within 3 MCSE of the next smaller healthy ε); ' +
   'smallest γ at which every architecture has such an ε, shared; nβ = n/log n if healthy there, else the largest healthy factor below 1';
 
@@ -107,8 +126,16 @@ export interface CalibrationResult {
   rule: string;
   /** False when the search stopped before the rule decided (`--cached-only`): no choice is made. */
   complete: boolean;
-  /** The choice: per-architecture ε, shared γ and nβ factor; null where no setting passed. */
-  chosen: { gamma: number; nbetaFactor: number; epsilon: Partial<Record<Architecture, number>> } | null;
+  /**
+   * The choice: per-architecture ε, shared γ and nβ factor, and the burn-in its (ε, γ) needs
+   * (absent in files saved before burninRelaxations: options.numBurnin); null where no setting passed.
+   */
+  chosen: {
+    gamma: number;
+    nbetaFactor: number;
+    epsilon: Partial<Record<Architecture, number>>;
+    numBurnin?: Partial<Record<Architecture, number>>;
+  } | null;
   /** What the rule found at each γ (for the notebook's table). */
   perGamma: { gamma: number; epsilon: Partial<Record<Architecture, number | null>> }[];
   points: CalibrationPoint[];
@@ -137,6 +164,24 @@ export function writeCalibration(result: CalibrationResult, dataDir?: string, va
   return file;
 }
 
+/**
+ * The burn-in of a point at (ε, γ): max(numBurnin, ⌈burninRelaxations/(εγ)⌉) (module comment),
+ * or null when that exceeds maxBurnin: the point cannot settle within the search's budget.
+ */
+export function burninFor(epsilon: number, gamma: number, options: CalibrationOptions = {}): number | null {
+  const o = { ...CALIBRATION_DEFAULTS, ...options };
+  if (!(o.burninRelaxations > 0)) return o.numBurnin;
+  // toPrecision: 3/(1e-5·100) is 3000.0000000000005 in floating point, not 3001 steps.
+  const need = Math.max(o.numBurnin, Math.ceil(Number((o.burninRelaxations / (epsilon * gamma)).toPrecision(12))));
+  return need > o.maxBurnin ? null : need;
+}
+
+/** The step sizes a point at γ can equilibrate with (burninFor not null), largest first. */
+export function reachableEpsilons(gamma: number, options: CalibrationOptions = {}): number[] {
+  const o = { ...CALIBRATION_DEFAULTS, ...options };
+  return [...o.epsilons].sort((x, y) => y - x).filter((e) => burninFor(e, gamma, o) != null);
+}
+
 /** The cell of one search point (an ordinary cell: cached, resumable, run by the runner). */
 export function calibrationCell(
   base: CellConfig,
@@ -156,16 +201,25 @@ export function calibrationCell(
       nbeta: nbetaFromFactor(p.nbetaFactor, base.numTrain),
       numChains: o.numChains,
       numDraws: o.numDraws,
-      numBurnin: o.numBurnin,
+      numBurnin: burnin(p.epsilon, p.gamma, o),
     },
   };
 }
 
-/** Stage 1's cells: ε × γ × architecture × k at nβ = n/log n. */
+function burnin(epsilon: number, gamma: number, o: Required<CalibrationOptions>): number {
+  const b = burninFor(epsilon, gamma, o);
+  if (b == null)
+    throw new Error(
+      `ε = ${epsilon} at γ = ${gamma} needs ${Math.ceil(o.burninRelaxations / (epsilon * gamma))} burn-in steps, more than maxBurnin = ${o.maxBurnin}`,
+    );
+  return b;
+}
+
+/** Stage 1's cells: ε × γ × architecture × k at nβ = n/log n, for the ε that can equilibrate at each γ. */
 export function stage1Cells(base: CellConfig, options: CalibrationOptions = {}): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   return o.gammas.flatMap((gamma) =>
-    o.epsilons.flatMap((epsilon) =>
+    reachableEpsilons(gamma, o).flatMap((epsilon) =>
       ARCHITECTURES.flatMap((architecture) =>
         o.ks.map((k) => calibrationCell(base, o, { architecture, k, epsilon, gamma, nbetaFactor: 1 })),
       ),
@@ -185,7 +239,6 @@ export function nextStage1Cells(
   options: CalibrationOptions = {},
 ): CellConfig[] {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
-  const eps = [...o.epsilons].sort((x, y) => y - x);
   const has = (a: Architecture, gamma: number, e: number) =>
     o.ks.every((k) =>
       points.some(
@@ -195,6 +248,7 @@ export function nextStage1Cells(
   for (const gamma of [...o.gammas].sort((x, y) => x - y)) {
     const pending = ARCHITECTURES.filter((a) => chooseEpsilon(points, a, gamma, o) == null);
     if (pending.length === 0) return []; // γ* found: the smallest γ where every architecture has an ε*
+    const eps = reachableEpsilons(gamma, o);
     const next = pending.map((a) => ({ a, i: eps.findIndex((e) => !has(a, gamma, e)) }));
     // An architecture with every ε evaluated and none passing fails this γ for all: try the next γ.
     if (next.some(({ i }) => i < 0)) continue;
@@ -298,7 +352,10 @@ function flatBetween(a: CalibrationPoint[], b: CalibrationPoint[], ks: number[])
   });
 }
 
-/** Stage 1's rule for one architecture and γ: the largest healthy ε that is flat against the next smaller one (null if none). */
+/**
+ * Stage 1's rule for one architecture and γ: the largest healthy ε that is flat against the next
+ * smaller one that can equilibrate at γ (null if none).
+ */
 export function chooseEpsilon(
   points: CalibrationPoint[],
   a: Architecture,
@@ -306,7 +363,7 @@ export function chooseEpsilon(
   options: CalibrationOptions = {},
 ): number | null {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
-  const eps = [...o.epsilons].sort((x, y) => y - x);
+  const eps = reachableEpsilons(gamma, o);
   for (let i = 0; i < eps.length - 1; i++) {
     const here = at(points, a, gamma, 1, eps[i]);
     const below = at(points, a, gamma, 1, eps[i + 1]);

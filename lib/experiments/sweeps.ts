@@ -209,7 +209,7 @@ export function calibratedProfile(dataDir?: string): Profile {
       unavailable[dataset] =
         `the ${dataset} calibration (${calibrationPath(dataset, dataDir)}) found no setting that passes its rule; see its points`;
     if (c == null || c.chosen == null) return null;
-    const { gamma, nbetaFactor, epsilon } = c.chosen;
+    const { gamma, nbetaFactor, epsilon, numBurnin } = c.chosen;
     const llc: SgldSettings = {
       gamma,
       nbeta: nbetaFromFactor(nbetaFactor, c.numTrain),
@@ -219,9 +219,13 @@ export function calibratedProfile(dataDir?: string): Profile {
       stepsBetweenDraws: 1,
       batchSize: 256,
     };
-    const byArch = Object.fromEntries(Object.entries(epsilon).map(([a, e]) => [a, { epsilon: e }])) as Partial<
-      Record<Architecture, SgldSettings>
-    >;
+    // Each architecture's ε, and the burn-in its (ε, γ) needed in the search (older files: options.numBurnin).
+    const byArch = Object.fromEntries(
+      Object.entries(epsilon).map(([a, e]) => {
+        const b = numBurnin?.[a as Architecture];
+        return [a, b != null ? { epsilon: e, numBurnin: b } : { epsilon: e }];
+      }),
+    ) as Partial<Record<Architecture, SgldSettings>>;
     // The models the calibration judged: the profile's training, plus its polish if it had one.
     const train = (base: TrainSettings): TrainSettings => (c.polish ? { ...base, polish: c.polish } : base);
     return { llc, byArch, train };

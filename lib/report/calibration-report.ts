@@ -4,8 +4,10 @@
  */
 import { CalibrationResult } from '../experiments/calibration';
 import { linearFit } from '../math/stats';
+import { Architecture } from '../models/models';
 
 const fmt = (e: number | null | undefined) => (e == null ? 'none' : String(e));
+const burnin = (cal: CalibrationResult, a: Architecture) => cal.chosen?.numBurnin?.[a] ?? cal.options.numBurnin;
 
 /** The rule, what it found at each γ, and the choice (or why there is none), as markdown. */
 export function calibrationVerdict(cal: CalibrationResult): string {
@@ -20,7 +22,7 @@ export function calibrationVerdict(cal: CalibrationResult): string {
     !cal.complete
       ? `**Incomplete**: the search has evaluated ${cal.points.length} points (${(cal.cellSeconds / 60).toFixed(0)} min of cell compute) and needs more before its rule decides; \`npm run calibrate\` continues it from the cached cells.`
       : cal.chosen
-        ? `**Chosen**: γ = ${cal.chosen.gamma}, nβ = ${cal.chosen.nbetaFactor} × n/log n, ε = ${fmt(cal.chosen.epsilon.mlp)} (MLP), ${fmt(cal.chosen.epsilon.cnn)} (CNN); ${cal.points.length} points, ${(cal.cellSeconds / 60).toFixed(0)} min of cell compute.`
+        ? `**Chosen**: γ = ${cal.chosen.gamma}, nβ = ${cal.chosen.nbetaFactor} × n/log n, ε = ${fmt(cal.chosen.epsilon.mlp)} (MLP), ${fmt(cal.chosen.epsilon.cnn)} (CNN), ${cal.options.numChains} chains of ${cal.options.numDraws} draws after ${burnin(cal, 'mlp')} (MLP) and ${burnin(cal, 'cnn')} (CNN) burn-in steps; ${cal.points.length} points, ${(cal.cellSeconds / 60).toFixed(0)} min of cell compute.`
         : `**No setting passed the rule** among the ${cal.points.length} points evaluated (${(cal.cellSeconds / 60).toFixed(0)} min of cell compute): see the reasons below.`,
   ].join('\n\n');
 }
