@@ -113,7 +113,21 @@ const fileProblem = (v: unknown): string | null =>
     ? null
     : 'not a battery results file (no settings and results)';
 
+/** --report: the stored results' table and summary as today's code scores them (no sampling). */
+function batteryReport(out: string): void {
+  const stored = readJson<BatteryFile>(out, fileProblem);
+  if (!stored) throw new Error(`--report: no battery results at ${out}; run \`npm run validate -- --battery\` first`);
+  console.log(
+    `Validation battery results in ${out}: ${stored.results.length} problems${stored.complete ? '' : ' (INCOMPLETE run)'}, computed by commit ${stored.code ?? 'with uncommitted changes'} on ${stored.backend}; ${describe({ ...BATTERY_SAMPLER, ...stored.settings.sampler }, stored.settings.n)}\n`,
+  );
+  console.log(RESULT_TABLE_HEADER.join('\n'));
+  stored.results.forEach((r, i) => console.log(resultRow(r, i)));
+  console.log('');
+  for (const line of summaryLines(batterySummary(stored.results))) console.log(line);
+}
+
 function battery(args: ValidateArgs, backend: string): void {
+  if (args.report) return batteryReport(args.out ?? repoPath('data', 'validation', 'battery.json'));
   const options = resolveBatteryOptions(args.options);
   const problems = batteryProblems(options);
   const sampler = { ...BATTERY_SAMPLER, ...args.sampler };

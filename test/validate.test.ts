@@ -21,8 +21,12 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
     sampler: {},
     fresh: false,
     stepCheck: false,
+    report: false,
   });
   assert.equal(parseValidateArgs(['--battery', '--step-check']).stepCheck, true);
+  assert.equal(parseValidateArgs(['--battery', '--report']).report, true);
+  assert.throws(() => parseValidateArgs(['--battery', '--report', '--fresh']), /give one/);
+  assert.throws(() => parseValidateArgs(['--report']), /--report only apply to the battery/);
   assert.throws(() => parseValidateArgs(['--step-check']), /--step-check only apply to the battery: add --battery/);
   assert.throws(() => parseValidateArgs(['--draws', 'many']), /--draws must be a positive integer, got 'many'/);
   assert.throws(() => parseValidateArgs(['--battery', '--seeds', '0,x']), /--seeds: 'x' is not an integer ≥ 0/);

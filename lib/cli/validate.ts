@@ -17,9 +17,11 @@ export interface ValidateArgs {
   fresh: boolean;
   /** Also run every problem at ε/2 and flag a λ̂ that moves (estimator/stepcheck.ts). */
   stepCheck: boolean;
+  /** Print the table and summary of the results already in --out, scored by today's code, and run nothing. */
+  report: boolean;
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--out FILE] [--fresh]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--out FILE] [--fresh | --report]]
                 [--chains N] [--draws N] [--burnin N] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -32,15 +34,24 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
   --out FILE       results JSON [default data/validation/battery.json]
   --fresh          recompute problems already in --out with the same settings
+  --report         print the table and summary of the results in --out (scored by today's code); run nothing
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]`;
 
-const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--out', '--fresh'];
+const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--out', '--fresh', '--report'];
 
 /** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
 export function parseValidateArgs(argv: string[]): ValidateArgs {
-  const a: ValidateArgs = { battery: false, help: false, options: {}, sampler: {}, fresh: false, stepCheck: false };
+  const a: ValidateArgs = {
+    battery: false,
+    help: false,
+    options: {},
+    sampler: {},
+    fresh: false,
+    stepCheck: false,
+    report: false,
+  };
   const seen: string[] = [];
   eachFlag(argv, VALIDATE_USAGE, (flag, value) => {
     if (seen.includes(flag)) throw new Error(`${flag} is given twice; give it once`);
@@ -58,6 +69,9 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       case '--step-check':
         a.stepCheck = true;
+        break;
+      case '--report':
+        a.report = true;
         break;
       case '--shapes':
         a.options.shapes = positiveInt(flag, value());
@@ -89,6 +103,7 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
   const stray = seen.filter((f) => BATTERY_ONLY.includes(f));
   if (!a.battery && !a.help && stray.length)
     throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
+  if (a.report && a.fresh) throw new Error('--report prints stored results and --fresh recomputes them: give one');
   return a;
 }
 

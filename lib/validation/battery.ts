@@ -20,6 +20,7 @@ import { estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
 import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { median } from '../math/stats';
+import { dlnSignal } from './signal';
 
 // ---------------------------------------------------------------- problems
 
@@ -354,7 +355,21 @@ export interface BatterySummary {
   silent: string[];
   /** How many problems raised each flag. */
   byFlag: Partial<Record<FlagCode, number>>;
+  /**
+   * DLN problems whose smallest true singular value lies below the noise edge at n (signal.ts),
+   * where λ at the rank the data resolve differs from λ: the data cannot show the true rank.
+   */
+  weakSignal: string[];
+  /** Silent failures among them whose λ̂ is within the tolerance of λ at the resolved rank. */
+  silentAtResolvedRank: string[];
   seconds: number;
+}
+
+/** λ at the rank n examples resolve, for a DLN problem whose weakest true direction is below the noise edge; null otherwise. */
+export function resolvedTruth(p: BatteryProblem): number | null {
+  if (p.kind !== 'dln') return null;
+  const s = dlnSignal(p.widths, p.rank, p.seed, p.n);
+  return s.resolvedRank < p.rank && s.lambdaResolved !== p.truth ? s.lambdaResolved : null;
 }
 
 /** Pure: the battery's scores from its results. */
@@ -368,6 +383,7 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
   for (const r of results) for (const f of new Set(r.flags)) byFlag[f] = (byFlag[f] ?? 0) + 1;
   const silent = results.filter((r) => wrong(r) && !flagged(r));
   const covered = finite.filter((r) => r.covered).length;
+  const weak = results.map((r) => ({ r, at: resolvedTruth(r.problem) })).filter((x) => x.at != null);
   return {
     problems: results.length,
     tolerance,
@@ -389,6 +405,10 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
     falseAlarms: results.filter((r) => !wrong(r) && flagged(r)).length,
     silent: silent.map((r) => r.problem.id),
     byFlag,
+    weakSignal: weak.map((x) => x.r.problem.id),
+    silentAtResolvedRank: weak
+      .filter((x) => silent.includes(x.r) && Math.abs(x.r.estimate - x.at!) <= tolerance * x.at!)
+      .map((x) => x.r.problem.id),
     seconds: results.reduce((a, r) => a + r.seconds, 0),
   };
 }
@@ -398,8 +418,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
 export const RESULT_TABLE_HEADER = [
-  '| # | problem | L | d | λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** One markdown row; wrong and unflagged rows are marked 'SILENT'. */
@@ -407,7 +427,11 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
   const p = r.problem;
   const silent = !(Math.abs(r.relError) <= tolerance) && r.flags.length === 0;
   const est = Number.isFinite(r.estimate) ? `${r.estimate.toFixed(2)} ± ${r.mcse.toFixed(2)}` : 'failed';
-  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
+  const signal = p.kind === 'dln' ? dlnSignal(p.widths, p.rank, p.seed, p.n) : null;
+  const snr = signal
+    ? `${signal.ratio.toFixed(2)}${signal.lambdaResolved !== p.truth && signal.resolvedRank < p.rank ? ` (${signal.lambdaResolved})` : ''}`
+    : '–';
+  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
 }
 
 /** The summary as markdown lines. */
@@ -426,6 +450,10 @@ export function summaryLines(s: BatterySummary): string[] {
     s.silentFailures
       ? `Silent failures (off by more than ${100 * s.tolerance} % with no flag): ${s.silent.join(', ')}.`
       : `No silent failures (no estimate off by more than ${100 * s.tolerance} % without a flag).`,
+    s.weakSignal.length
+      ? `Weak signal (a true singular value below the noise edge (√d_in + √d_out)/√n, so n examples cannot show the true rank; lib/validation/signal.ts): ${s.weakSignal.length} problems (${s.weakSignal.join(', ')}); ` +
+        `${s.silentAtResolvedRank.length} of the silent failures are among them with λ̂ within ${100 * s.tolerance} % of λ at the resolved rank${s.silentAtResolvedRank.length ? ` (${s.silentAtResolvedRank.join(', ')})` : ''}.`
+      : 'Every DLN problem has its true rank above the noise edge.',
   ];
 }
 

@@ -43,6 +43,26 @@ function dlnLoss(ws: tf.Tensor[], x: tf.Tensor, y: tf.Tensor): tf.Scalar {
   });
 }
 
+/** The true weights W_l (row-major widths[l] × widths[l+1]), entries N(0, 1/widths[l]), product of rank `rank`. */
+function drawTrueWeights(
+  widths: number[],
+  rank: number,
+  normal: (size: number, scale: number) => Float32Array,
+): Float32Array[] {
+  const ws = Array.from({ length: widths.length - 1 }, (_, l) =>
+    normal(widths[l] * widths[l + 1], 1 / Math.sqrt(widths[l])),
+  );
+  // Rank r: only the first r hidden units of the first layer are connected.
+  for (let i = 0; i < widths[0]; i++) for (let j = rank; j < widths[1]; j++) ws[0][i * widths[1] + j] = 0;
+  return ws;
+}
+
+/** The true weights of dlnProblem({ widths, rank, seed }), without building the problem (pure JS, no tensors). */
+export function dlnTrueWeights(widths: number[], rank: number, seed: number): Float32Array[] {
+  const rng = makeRng(deriveSeed(seed, 'dln', ...widths, rank));
+  return drawTrueWeights(widths, rank, (size, scale) => fillNormal(new Float32Array(size), rng).map((v) => v * scale));
+}
+
 /** A deep linear network regression problem with a true product of the given rank. */
 export function dlnProblem(options: DlnOptions): GroundTruthProblem {
   const { widths } = options;
@@ -53,11 +73,7 @@ export function dlnProblem(options: DlnOptions): GroundTruthProblem {
   const rng = makeRng(deriveSeed(seed, 'dln', ...widths, rank));
   const normal = (size: number, scale: number) => fillNormal(new Float32Array(size), rng).map((v) => v * scale);
   const layers = widths.length - 1;
-  const trueWeights = Array.from({ length: layers }, (_, l) =>
-    normal(widths[l] * widths[l + 1], 1 / Math.sqrt(widths[l])),
-  );
-  // Rank r: only the first r hidden units of the first layer are connected.
-  for (let i = 0; i < widths[0]; i++) for (let j = rank; j < widths[1]; j++) trueWeights[0][i * widths[1] + j] = 0;
+  const trueWeights = drawTrueWeights(widths, rank, normal);
   const x = tf.tensor2d(normal(n * widths[0], 1), [n, widths[0]]);
   const w0 = trueWeights.map((w, l) => tf.tensor2d(w, [widths[l], widths[l + 1]]));
   const y = tf.tidy(() =>

@@ -1,0 +1,97 @@
+/**
+ * Can n examples see a DLN's true rank? The learning coefficient λ of a DLN (aoyagi.ts) is an
+ * n → ∞ quantity set by the rank r of the true product B = W_1···W_L. At finite n, B is seen
+ * through the least-squares noise E (entries ≈ N(0, 1/n) for unit inputs and unit noise), whose
+ * largest singular value is ≈ (√d_in + √d_out)/√n, the noise edge. A true singular value below
+ * it is not resolved by the data: the posterior at this n behaves as for the lower rank, and
+ * λ̂ should be compared with λ at the rank the data resolve as well as with λ at r.
+ *
+ * Measured (data/validation/battery.json): DLN 2-9-2-4-2-9 rank 1, seed 1 has σ_1 = 0.072
+ * below its edge 0.099 and λ̂ = 1.62 against λ = 5.5 but λ(rank 0) = 1.5.
+ */
+import { dlnLambda } from './aoyagi';
+import { dlnTrueWeights } from './groundtruth';
+
+/** Singular values, largest first, of a rows × cols matrix (row-major), by Jacobi on AᵀA (small matrices only). */
+export function singularValues(a: ArrayLike<number>, rows: number, cols: number): number[] {
+  const g = Array.from({ length: cols }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => {
+      let s = 0;
+      for (let k = 0; k < rows; k++) s += a[k * cols + i] * a[k * cols + j];
+      return s;
+    }),
+  );
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let p = 0; p < cols; p++) for (let q = p + 1; q < cols; q++) off += g[p][q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < cols; p++)
+      for (let q = p + 1; q < cols; q++) {
+        if (g[p][q] === 0) continue;
+        const theta = (g[q][q] - g[p][p]) / (2 * g[p][q]);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < cols; k++) {
+          const [x, y] = [g[k][p], g[k][q]];
+          g[k][p] = c * x - s * y;
+          g[k][q] = s * x + c * y;
+        }
+        for (let k = 0; k < cols; k++) {
+          const [x, y] = [g[p][k], g[q][k]];
+          g[p][k] = c * x - s * y;
+          g[q][k] = s * x + c * y;
+        }
+      }
+  }
+  return g.map((row, i) => Math.sqrt(Math.max(0, row[i]))).sort((x, y) => y - x);
+}
+
+/** The product W_1···W_L (d_in × d_out, row-major) of row-major layers widths[l] × widths[l+1]. */
+export function productMatrix(widths: number[], weights: ArrayLike<number>[]): Float64Array {
+  let p = Float64Array.from({ length: widths[0] * widths[0] }, (_, i) => (i % (widths[0] + 1) === 0 ? 1 : 0));
+  for (let l = 0; l < weights.length; l++) {
+    const [a, b] = [widths[l], widths[l + 1]];
+    const next = new Float64Array(widths[0] * b);
+    for (let i = 0; i < widths[0]; i++)
+      for (let k = 0; k < a; k++) {
+        const v = p[i * a + k];
+        if (v !== 0) for (let j = 0; j < b; j++) next[i * b + j] += v * weights[l][k * b + j];
+      }
+    p = next;
+  }
+  return p;
+}
+
+/** (√d_in + √d_out)/√n: the largest singular value of the least-squares noise on B. */
+export function noiseEdge(dIn: number, dOut: number, n: number): number {
+  return (Math.sqrt(dIn) + Math.sqrt(dOut)) / Math.sqrt(n);
+}
+
+export interface DlnSignal {
+  /** The true product's nonzero singular values (the first `rank`), largest first. */
+  singularValues: number[];
+  noiseEdge: number;
+  /** σ_r / noise edge: below 1 the smallest true direction is not resolved at this n. */
+  ratio: number;
+  /** How many true singular values lie above the noise edge. */
+  resolvedRank: number;
+  /** λ at the resolved rank (= λ when every direction is resolved). */
+  lambdaResolved: number;
+}
+
+/** The signal of the DLN problem dlnProblem({ widths, rank, seed, n }) builds. */
+export function dlnSignal(widths: number[], rank: number, seed: number, n: number): DlnSignal {
+  const dIn = widths[0];
+  const dOut = widths[widths.length - 1];
+  const sv = singularValues(productMatrix(widths, dlnTrueWeights(widths, rank, seed)), dIn, dOut).slice(0, rank);
+  const edge = noiseEdge(dIn, dOut, n);
+  const resolvedRank = sv.filter((s) => s >= edge).length;
+  return {
+    singularValues: sv,
+    noiseEdge: edge,
+    ratio: sv[rank - 1] / edge,
+    resolvedRank,
+    lambdaResolved: dlnLambda(widths, resolvedRank),
+  };
+}
