@@ -100,6 +100,7 @@ function runEngine(
   job: Partial<EngineJob> & Pick<EngineJob, 'column' | 'backend'>,
   threads: number,
   onMessage: (m: Message) => void = () => {},
+  sink: Row[] = rows,
 ): Promise<void> {
   const full: EngineJob = {
     variant: 'ours',
@@ -124,7 +125,7 @@ function runEngine(
     });
     child.on('message', (m: Message) => {
       if (m.type === 'row') {
-        rows.push(m.row);
+        sink.push(m.row);
         console.log(rowLine(m.row));
       }
       onMessage(m);
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
   const torch = await torchRows(threadCounts);
   const memLines = await memoryCheck(sweepBackend);
   const { efficiency, effText } = await parallelEfficiency(m.cores, sweepBackend);
+  const pairLines = m.cores >= 2 && native ? await pairedRows(torch.torchCols.length > 0) : [];
 
   // 6. Sweep estimates from the fastest engine: 2 workers × 1 thread, and 1 worker × every core.
   const estimates = ['quick', 'full'].flatMap((p) => {
@@ -286,6 +288,7 @@ async function main(): Promise<void> {
     '',
     `- ${effText}`,
     '',
+    ...(pairLines.length ? ['### Two cores as the sweeps use them (2 processes × 1 thread)', '', ...pairLines, ''] : []),
   ].join('\n');
   writeResults(RESULTS, section);
 }
@@ -412,6 +415,53 @@ async function parallelEfficiency(
     console.log(`  ${effText}`);
   }
   return { efficiency, effText };
+}
+
+/**
+ * 6. Two cores as the sweeps use them: two 1-thread processes of each engine at once (MLP and CNN,
+ * train and SGLD, batch 256), the sum of their medians against PyTorch's two 1-thread processes.
+ * The two processes run the same rows with the same time-based blocks, so they overlap row by row.
+ */
+async function pairedRows(withTorch: boolean): Promise<string[]> {
+  const batches = [MAIN_BATCHES[0]];
+  const steps: ('train' | 'sgld')[] = ['train', 'sgld'];
+  const ours: Row[] = [];
+  const peer: Row[] = [];
+  console.log('\ntwo cores as the sweeps use them: 2 processes × 1 thread, each engine ...');
+  await Promise.all(
+    ['a', 'b'].map((p) =>
+      runEngine({ column: `pair ${p}`, backend: 'tensorflow', batches, steps }, 1, () => {}, ours),
+    ),
+  );
+  if (withTorch) {
+    const python = opts.python ?? torchPython();
+    await Promise.all(
+      ['a', 'b'].map((p) =>
+        runTorch(python, 1, { archs: ARCHS, batches, budget: BUDGET, numTrain: NUM_TRAIN }, (r) =>
+          peer.push({ ...r, column: `pair ${p}` }),
+        ),
+      ),
+    );
+  }
+  const sum = (rs: Row[], arch: Architecture, step: 'train' | 'sgld') => {
+    const st = ['pair a', 'pair b'].map((c) => stats(find(rs, c, arch, step, batches[0])));
+    return st.every((x) => x != null) ? st.reduce((a, x) => a + x!.median, 0) : NaN;
+  };
+  const lines = [
+    `| model | step | tensorflow, 2 × 1 thread ex/s | PyTorch 2.13, 2 × 1 thread ex/s | ratio |`,
+    '|---|---|---|---|---|',
+    ...ARCHS.flatMap((arch) =>
+      steps.map((step) => {
+        const [a, b] = [sum(ours, arch, step), sum(peer, arch, step)];
+        const f = (v: number) => (Number.isFinite(v) ? fmtRate(v) : '–');
+        return `| ${arch} | ${step} | ${f(a)} | ${f(b)} | ${Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–'} |`;
+      }),
+    ),
+    '',
+    `Batch ${batches[0]}; each entry the sum of two concurrent processes' medians (${BUDGET.reps} blocks of ~${BUDGET.repSeconds} s each).`,
+  ];
+  lines.forEach((l) => console.log(l));
+  return lines;
 }
 
 main().catch((e) => {
