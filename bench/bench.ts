@@ -288,7 +288,9 @@ async function main(): Promise<void> {
     '',
     `- ${effText}`,
     '',
-    ...(pairLines.length ? ['### Two cores as the sweeps use them (2 processes × 1 thread)', '', ...pairLines, ''] : []),
+    ...(pairLines.length
+      ? ['### Two cores as the sweeps use them (2 processes × 1 thread)', '', ...pairLines, '']
+      : []),
   ].join('\n');
   writeResults(RESULTS, section);
 }
@@ -429,9 +431,7 @@ async function pairedRows(withTorch: boolean): Promise<string[]> {
   const peer: Row[] = [];
   console.log('\ntwo cores as the sweeps use them: 2 processes × 1 thread, each engine ...');
   await Promise.all(
-    ['a', 'b'].map((p) =>
-      runEngine({ column: `pair ${p}`, backend: 'tensorflow', batches, steps }, 1, () => {}, ours),
-    ),
+    ['a', 'b'].map((p) => runEngine({ column: `pair ${p}`, backend: 'tensorflow', batches, steps }, 1, () => {}, ours)),
   );
   if (withTorch) {
     const python = opts.python ?? torchPython();
