@@ -71,6 +71,59 @@ test('the native backend is the default when installed, and its ReluGrad kernel 
 });
 
 test(
+  'native Reshape: an unchanged shape shares the tensor, a new one reshapes, dtypes kept, nothing leaks',
+  { skip },
+  async () => {
+    await initBackend({ backend: 'tensorflow', log: false });
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const before = tf.memory().numTensors;
+    const same = tf.reshape(x, [2, 3]);
+    assert.equal(same.dataId, x.dataId); // no TensorFlow call
+    same.dispose();
+    assert.deepEqual(Array.from(x.dataSync()), [1, 2, 3, 4, 5, 6]); // the shared data outlives the view
+    for (const [shape, want] of [
+      [
+        [3, 2],
+        [3, 2],
+      ],
+      [[6], [6]],
+      [
+        [1, 6, 1],
+        [1, 6, 1],
+      ],
+      [
+        [-1, 2],
+        [3, 2],
+      ],
+    ]) {
+      for (let twice = 0; twice < 2; twice++) {
+        // the second time reuses the kept shape operand
+        const a = tf.reshape(x, shape);
+        assert.deepEqual(a.shape, want);
+        assert.deepEqual(Array.from(a.dataSync()), [1, 2, 3, 4, 5, 6]);
+        a.dispose();
+      }
+    }
+    for (const dtype of ['int32', 'bool'] as const) {
+      const t = tf.tensor1d([1, 0, 1, 1], dtype);
+      const r = tf.reshape(t, [2, 2]);
+      assert.equal(r.dtype, dtype);
+      assert.deepEqual(Array.from(r.dataSync()), [1, 0, 1, 1]);
+      tf.dispose([t, r]);
+    }
+    // The gradient of a reshape is a reshape back.
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.reshape(v, [3, 2]), tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]))))(
+      x,
+    );
+    assert.deepEqual(g.shape, [2, 3]);
+    assert.deepEqual(Array.from(g.dataSync()), [1, 2, 3, 4, 5, 6]);
+    g.dispose();
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+  },
+);
+
+test(
   'a linear regression λ̂ (d = 10, λ = 5) agrees across tensorflow, wasm and cpu within 4 combined MCSEs',
   { skip },
   async () => {
