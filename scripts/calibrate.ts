@@ -27,7 +27,7 @@ import {
   toPoint,
   writeCalibration,
 } from '../lib/experiments/calibration';
-import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
+import { eachFlag, parseNumber, positiveInt, runMain } from '../lib/cli/flags';
 import { Dataset, DATASETS } from '../lib/experiments/cell';
 import { markdownTable } from '../lib/report/report';
 import { loadCellResults, runCells } from '../lib/experiments/runner';
@@ -109,14 +109,14 @@ async function main(): Promise<number> {
         case '--max-burnin':
           options.maxBurnin = positiveInt('--max-burnin', value());
           break;
-        case '--burnin-relaxations': {
-          const v = value();
-          const r = Number(v);
-          if (!(r >= 0) || v.trim() === '')
-            throw new Error(`--burnin-relaxations: '${v}' is not a number ≥ 0\n${USAGE}`);
-          options.burninRelaxations = r;
+        case '--burnin-relaxations':
+          options.burninRelaxations = parseNumber(
+            '--burnin-relaxations',
+            value(),
+            (v) => v >= 0,
+            'a number ≥ 0, e.g. 3',
+          );
           break;
-        }
         case '--help':
         case '-h':
           throw new Error(USAGE);

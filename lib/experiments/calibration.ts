@@ -170,10 +170,15 @@ export function writeCalibration(result: CalibrationResult, dataDir?: string, va
  */
 export function burninFor(epsilon: number, gamma: number, options: CalibrationOptions = {}): number | null {
   const o = { ...CALIBRATION_DEFAULTS, ...options };
+  const need = burninNeeded(epsilon, gamma, o);
+  return need > o.maxBurnin ? null : need;
+}
+
+/** max(numBurnin, ⌈burninRelaxations/(εγ)⌉), whatever maxBurnin says (numBurnin when burninRelaxations is 0). */
+function burninNeeded(epsilon: number, gamma: number, o: Required<CalibrationOptions>): number {
   if (!(o.burninRelaxations > 0)) return o.numBurnin;
   // toPrecision: 3/(1e-5·100) is 3000.0000000000005 in floating point, not 3001 steps.
-  const need = Math.max(o.numBurnin, Math.ceil(Number((o.burninRelaxations / (epsilon * gamma)).toPrecision(12))));
-  return need > o.maxBurnin ? null : need;
+  return Math.max(o.numBurnin, Math.ceil(Number((o.burninRelaxations / (epsilon * gamma)).toPrecision(12))));
 }
 
 /** The step sizes a point at γ can equilibrate with (burninFor not null), largest first. */
@@ -210,7 +215,7 @@ function burnin(epsilon: number, gamma: number, o: Required<CalibrationOptions>)
   const b = burninFor(epsilon, gamma, o);
   if (b == null)
     throw new Error(
-      `ε = ${epsilon} at γ = ${gamma} needs ${Math.ceil(o.burninRelaxations / (epsilon * gamma))} burn-in steps, more than maxBurnin = ${o.maxBurnin}`,
+      `ε = ${epsilon} at γ = ${gamma} needs ${burninNeeded(epsilon, gamma, o)} burn-in steps, more than maxBurnin = ${o.maxBurnin}`,
     );
   return b;
 }
