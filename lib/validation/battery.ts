@@ -20,7 +20,7 @@ import { estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
 import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { median } from '../math/stats';
-import { dlnSignal } from './signal';
+import { dlnSignal, DlnSignal } from './signal';
 
 // ---------------------------------------------------------------- problems
 
@@ -365,11 +365,17 @@ export interface BatterySummary {
   seconds: number;
 }
 
-/** λ at the rank n examples resolve, for a DLN problem whose weakest true direction is below the noise edge; null otherwise. */
-export function resolvedTruth(p: BatteryProblem): number | null {
-  if (p.kind !== 'dln') return null;
-  const s = dlnSignal(p.widths, p.rank, p.seed, p.n);
-  return s.resolvedRank < p.rank && s.lambdaResolved !== p.truth ? s.lambdaResolved : null;
+/** A DLN problem's true singular values against the noise edge at its n (signal.ts); null for a regression. */
+function problemSignal(p: BatteryProblem): DlnSignal | null {
+  return p.kind === 'dln' ? dlnSignal(p.widths, p.rank, p.seed, p.n) : null;
+}
+
+/**
+ * λ at the rank n examples resolve, for a DLN problem whose weakest true direction is below the
+ * noise edge and where that changes λ; null otherwise (λ at a lower rank can equal λ).
+ */
+export function resolvedTruth(p: BatteryProblem, signal = problemSignal(p)): number | null {
+  return signal != null && signal.lambdaResolved !== p.truth ? signal.lambdaResolved : null;
 }
 
 /** Pure: the battery's scores from its results. */
@@ -427,10 +433,9 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
   const p = r.problem;
   const silent = !(Math.abs(r.relError) <= tolerance) && r.flags.length === 0;
   const est = Number.isFinite(r.estimate) ? `${r.estimate.toFixed(2)} ± ${r.mcse.toFixed(2)}` : 'failed';
-  const signal = p.kind === 'dln' ? dlnSignal(p.widths, p.rank, p.seed, p.n) : null;
-  const snr = signal
-    ? `${signal.ratio.toFixed(2)}${signal.lambdaResolved !== p.truth && signal.resolvedRank < p.rank ? ` (${signal.lambdaResolved})` : ''}`
-    : '–';
+  const signal = problemSignal(p);
+  const at = resolvedTruth(p, signal);
+  const snr = signal ? `${signal.ratio.toFixed(2)}${at != null ? ` (${at})` : ''}` : '–';
   return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
 }
 
