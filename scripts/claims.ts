@@ -8,32 +8,10 @@
 import * as fs from 'fs';
 import { eachFlag, runMain } from '../lib/cli/flags';
 import { repoPath } from '../lib/experiments/paths';
-import { loadCellResults } from '../lib/experiments/runner';
-import { getProfile, SweepName, sweepCells } from '../lib/experiments/sweeps';
-import { claimsMarkdown, ProfileRows } from '../lib/report/claims';
-import { ResultRow } from '../lib/experiments/experiment';
+import { CLAIM_PROFILES, claimProfiles, claimsMarkdown } from '../lib/report/claims';
 
 const USAGE = 'usage: claims [--write]';
-export const CLAIM_PROFILES = ['full', 'original', 'quick'];
 export const MARKERS = ['<!-- claims:start -->', '<!-- claims:end -->'] as const;
-
-/** Each claim profile's finished cells of the sweeps the table reads, found under data/results/. */
-export function claimProfiles(dataDir?: string): ProfileRows[] {
-  return CLAIM_PROFILES.map((profile) => {
-    const finished = (sweep: SweepName) => {
-      const cells = sweepCells(sweep, getProfile(profile));
-      const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
-      return { rows, cells: cells.length };
-    };
-    return {
-      profile,
-      ...finished('writeup'),
-      fullMnist: finished('fullmnist'),
-      lau: finished('lau2023'),
-      shuffled: finished('shuffled'),
-    };
-  });
-}
 
 /** README text with the claim table between the markers replaced by `table`. */
 export function withClaims(readme: string, table: string): string {

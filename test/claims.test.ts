@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { ResultRow } from '../lib/experiments/experiment';
 import { repoPath } from '../lib/experiments/paths';
-import { claims, claimsMarkdown } from '../lib/report/claims';
-import { claimProfiles, MARKERS, withClaims } from '../scripts/claims';
+import { claimProfiles, claims, claimsMarkdown } from '../lib/report/claims';
+import { MARKERS, withClaims } from '../scripts/claims';
 
 const row = (architecture: 'mlp' | 'cnn', k: number, seed: number, llcMean: number, failed = false) =>
   ({

@@ -7,6 +7,8 @@ import { ResultRow } from '../experiments/experiment';
 import { mean, meanCI } from '../math/stats';
 import { llcFromLosses } from '../estimator/llc';
 import { divergenceAcrossOrders, divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
+import { loadCellResults } from '../experiments/runner';
+import { getProfile, SweepName, sweepCells } from '../experiments/sweeps';
 
 /** One profile's writeup-sweep rows, and how many cells the sweep has. */
 export interface ProfileRows {
@@ -19,6 +21,27 @@ export interface ProfileRows {
   shuffled?: { rows: ResultRow[]; cells: number };
   /** The profile's lau2023 sweep (Lau et al.'s own MNIST MLP and settings), and its size. */
   lau?: { rows: ResultRow[]; cells: number };
+}
+
+/** The profiles the table has a column for: the write-up's settings, the author's code, the calibration's choice, and the fast look. */
+export const CLAIM_PROFILES = ['full', 'original', 'calibrated', 'quick'];
+
+/** Each claim profile's finished cells of the sweeps the table reads, found under data/results/. */
+export function claimProfiles(dataDir?: string): ProfileRows[] {
+  return CLAIM_PROFILES.map((profile) => {
+    const finished = (sweep: SweepName) => {
+      const cells = sweepCells(sweep, getProfile(profile));
+      const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
+      return { rows, cells: cells.length };
+    };
+    return {
+      profile,
+      ...finished('writeup'),
+      fullMnist: finished('fullmnist'),
+      lau: finished('lau2023'),
+      shuffled: finished('shuffled'),
+    };
+  });
 }
 
 /** What Lau et al.'s code prints for its MNIST MLP trained with SGD (sweeps.ts LAU_MNIST). */
