@@ -21,6 +21,7 @@ import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { median } from '../math/stats';
 import { dlnSignal, DlnSignal } from './signal';
+import { dlnLocalLowerBound } from './tangent';
 
 // ---------------------------------------------------------------- problems
 
@@ -362,6 +363,13 @@ export interface BatterySummary {
   weakSignal: string[];
   /** Silent failures among them whose λ̂ is within the tolerance of λ at the resolved rank. */
   silentAtResolvedRank: string[];
+  /**
+   * DLN problems whose w0 is not among the most singular true parameters: rank(J)/2 of the
+   * product map at w0 exceeds λ, so the local coefficient there is provably above λ (tangent.ts).
+   */
+  localAbove: string[];
+  /** Silent failures among them whose λ̂ is within the tolerance of [λ, rank(J)/2]. */
+  silentWithinLocal: string[];
   seconds: number;
 }
 
@@ -378,6 +386,13 @@ export function resolvedTruth(p: BatteryProblem, signal = problemSignal(p)): num
   return signal != null && signal.lambdaResolved !== p.truth ? signal.lambdaResolved : null;
 }
 
+/** rank(J)/2 at a DLN problem's w0 when it exceeds λ (the local coefficient there is above λ); null otherwise. */
+export function localBound(p: BatteryProblem): number | null {
+  if (p.kind !== 'dln') return null;
+  const bound = dlnLocalLowerBound(p.widths, p.rank, p.seed);
+  return bound > p.truth ? bound : null;
+}
+
 /** Pure: the battery's scores from its results. */
 export function batterySummary(results: BatteryResult[], tolerance = 0.1): BatterySummary {
   if (!(tolerance > 0)) throw new Error(`batterySummary: tolerance must be > 0, got ${tolerance}`);
@@ -390,6 +405,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
   const silent = results.filter((r) => wrong(r) && !flagged(r));
   const covered = finite.filter((r) => r.covered).length;
   const weak = results.map((r) => ({ r, at: resolvedTruth(r.problem) })).filter((x) => x.at != null);
+  const above = results.map((r) => ({ r, bound: localBound(r.problem) })).filter((x) => x.bound != null);
+  const within = (x: number, lo: number, hi: number) => x >= lo * (1 - tolerance) && x <= hi * (1 + tolerance);
   return {
     problems: results.length,
     tolerance,
@@ -415,6 +432,10 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
     silentAtResolvedRank: weak
       .filter((x) => silent.includes(x.r) && Math.abs(x.r.estimate - x.at!) <= tolerance * x.at!)
       .map((x) => x.r.problem.id),
+    localAbove: above.map((x) => x.r.problem.id),
+    silentWithinLocal: above
+      .filter((x) => silent.includes(x.r) && within(x.r.estimate, x.r.problem.truth, x.bound!))
+      .map((x) => x.r.problem.id),
     seconds: results.reduce((a, r) => a + r.seconds, 0),
   };
 }
@@ -424,8 +445,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
 export const RESULT_TABLE_HEADER = [
-  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** One markdown row; wrong and unflagged rows are marked 'SILENT'. */
@@ -436,7 +457,7 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
   const signal = problemSignal(p);
   const at = resolvedTruth(p, signal);
   const snr = signal ? `${signal.ratio.toFixed(2)}${at != null ? ` (${at})` : ''}` : '–';
-  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
+  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${localBound(p) ?? '–'} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
 }
 
 /** The summary as markdown lines. */
@@ -459,6 +480,10 @@ export function summaryLines(s: BatterySummary): string[] {
       ? `Weak signal (a true singular value below the noise edge (√d_in + √d_out)/√n, so n examples cannot show the true rank; lib/validation/signal.ts): ${s.weakSignal.length} problems (${s.weakSignal.join(', ')}); ` +
         `${s.silentAtResolvedRank.length} of the silent failures are among them with λ̂ within ${100 * s.tolerance} % of λ at the resolved rank${s.silentAtResolvedRank.length ? ` (${s.silentAtResolvedRank.join(', ')})` : ''}.`
       : 'Every DLN problem has its true rank above the noise edge.',
+    s.localAbove.length
+      ? `w0 not among the most singular true parameters (rank(J)/2 of the product map at w0 > λ, so the local coefficient there is above λ; lib/validation/tangent.ts): ${s.localAbove.length} problems (${s.localAbove.join(', ')}); ` +
+        `${s.silentWithinLocal.length} of the silent failures are among them with λ̂ within ${100 * s.tolerance} % of [λ, rank(J)/2]${s.silentWithinLocal.length ? ` (${s.silentWithinLocal.join(', ')})` : ''}.`
+      : 'At every DLN problem w0 is among the most singular true parameters (rank(J)/2 ≤ λ).',
   ];
 }
 
