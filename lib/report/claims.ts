@@ -47,7 +47,11 @@ export function claimProfiles(dataDir?: string): ProfileRows[] {
 /** What Lau et al.'s code prints for its MNIST MLP trained with SGD (sweeps.ts LAU_MNIST). */
 export const LAU_REPORTED = "λ̂ ≈ 950–1,084 (their code's output: one SGD seed, epochs 195–199; test error ≈ 1.7 %)";
 
+/** The claims, in the table's order. */
+export type ClaimId = 'linear' | 'cnnLower' | 'divergence' | 'shuffled' | 'fullMnist' | 'failures';
+
 export interface Claim {
+  id: ClaimId;
   claim: string;
   /** The write-up's words. */
   writeup: string;
@@ -203,32 +207,38 @@ export function claims(profiles: ProfileRows[]): Claim[] {
     profiles.map((p) => (p.rows.length ? `${f(p)} (${coverage(p)})` : 'not run yet'));
   return [
     {
+      id: 'linear',
       claim: 'λ̂ grows linearly with the number of labels',
       writeup: '"a linear scaling law relating number of labels to task complexity"',
       answers: each(linearity),
     },
     {
+      id: 'cnnLower',
       claim: 'the CNN has the lower λ̂',
       writeup: '"The CNN typically has a lower λ̂ than the MLP"',
       answers: each(cnnBelowMlp),
     },
     {
+      id: 'divergence',
       claim: 'MLP and CNN diverge only after ~5 classes',
       writeup: 'comment: "only diverging after 5 classes/task-labels?"',
       answers: each(divergence),
     },
     {
+      id: 'shuffled',
       claim: 'the divergence after ~5 classes survives shuffled label orders',
       writeup:
         'comment: "noise from the label ordering … Ran it 10 times with the labels shuffled each time: Still unsure."',
       answers: profiles.map(shuffledDivergence),
     },
     {
+      id: 'fullMnist',
       claim: 'full MNIST is comparable to Lau et al.',
       writeup: '"The results for the full MNIST dataset are comparable to Lau et al\'s results"',
       answers: profiles.map(fullMnist),
     },
     {
+      id: 'failures',
       claim: 'the sampler fails without calibration',
       writeup: '"It will fail by producing negative or very high λ̂ values if ε and γ aren\'t calibrated"',
       answers: each(failures),
