@@ -53,6 +53,9 @@ test('claims: curvature and a higher CNN are reported as such; a profile without
   assert.match(linear.answers[0], /CNN: .*\*\*not a straight line\*\*/);
   assert.match(lower.answers[0], /\*\*CNN higher\*\*, against the write-up/);
   assert.equal(linear.answers[1], 'not run yet');
+  // A profile that cannot be built (no calibration file) says why in every row.
+  const table = claims([{ profile: 'calibrated', rows: [], cells: 0, unavailable: 'needs the mnist calibration' }]);
+  assert.ok(table.every((c) => c.answers[0] === 'not available: needs the mnist calibration'));
 });
 
 test("the README's claim table is the one the committed results give (npm run claims -- --write)", () => {

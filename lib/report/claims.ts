@@ -8,7 +8,7 @@ import { mean, meanCI } from '../math/stats';
 import { llcFromLosses } from '../estimator/llc';
 import { divergenceAcrossOrders, divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
 import { loadCellResults } from '../experiments/runner';
-import { getProfile, SweepName, sweepCells } from '../experiments/sweeps';
+import { getProfile, Profile, SweepName, sweepCells } from '../experiments/sweeps';
 
 /** One profile's writeup-sweep rows, and how many cells the sweep has. */
 export interface ProfileRows {
@@ -21,6 +21,8 @@ export interface ProfileRows {
   shuffled?: { rows: ResultRow[]; cells: number };
   /** The profile's lau2023 sweep (Lau et al.'s own MNIST MLP and settings), and its size. */
   lau?: { rows: ResultRow[]; cells: number };
+  /** Why the profile cannot be built here (e.g. `calibrated` without its calibration file); it then has no rows. */
+  unavailable?: string;
 }
 
 /** The profiles the table has a column for: the write-up's settings, the author's code, the calibration's choice, and the fast look. */
@@ -29,8 +31,14 @@ export const CLAIM_PROFILES = ['full', 'original', 'calibrated', 'quick'];
 /** Each claim profile's finished cells of the sweeps the table reads, found under data/results/. */
 export function claimProfiles(dataDir?: string): ProfileRows[] {
   return CLAIM_PROFILES.map((profile) => {
+    let p: Profile;
+    try {
+      p = getProfile(profile);
+    } catch (e) {
+      return { profile, rows: [], cells: 0, unavailable: (e as Error).message };
+    }
     const finished = (sweep: SweepName) => {
-      const cells = sweepCells(sweep, getProfile(profile));
+      const cells = sweepCells(sweep, p);
       const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
       return { rows, cells: cells.length };
     };
@@ -205,43 +213,46 @@ export function lauAnswer(p: ProfileRows): string {
 export function claims(profiles: ProfileRows[]): Claim[] {
   const each = (f: (p: ProfileRows) => string) =>
     profiles.map((p) => (p.rows.length ? `${f(p)} (${coverage(p)})` : 'not run yet'));
+  // A profile that cannot be built has no cells of any sweep: say why once per answer.
+  const orUnavailable = (answers: string[]) =>
+    answers.map((a, i) => (profiles[i].unavailable ? `not available: ${profiles[i].unavailable}` : a));
   return [
     {
       id: 'linear',
       claim: 'λ̂ grows linearly with the number of labels',
       writeup: '"a linear scaling law relating number of labels to task complexity"',
-      answers: each(linearity),
+      answers: orUnavailable(each(linearity)),
     },
     {
       id: 'cnnLower',
       claim: 'the CNN has the lower λ̂',
       writeup: '"The CNN typically has a lower λ̂ than the MLP"',
-      answers: each(cnnBelowMlp),
+      answers: orUnavailable(each(cnnBelowMlp)),
     },
     {
       id: 'divergence',
       claim: 'MLP and CNN diverge only after ~5 classes',
       writeup: 'comment: "only diverging after 5 classes/task-labels?"',
-      answers: each(divergence),
+      answers: orUnavailable(each(divergence)),
     },
     {
       id: 'shuffled',
       claim: 'the divergence after ~5 classes survives shuffled label orders',
       writeup:
         'comment: "noise from the label ordering … Ran it 10 times with the labels shuffled each time: Still unsure."',
-      answers: profiles.map(shuffledDivergence),
+      answers: orUnavailable(profiles.map(shuffledDivergence)),
     },
     {
       id: 'fullMnist',
       claim: 'full MNIST is comparable to Lau et al.',
       writeup: '"The results for the full MNIST dataset are comparable to Lau et al\'s results"',
-      answers: profiles.map(fullMnist),
+      answers: orUnavailable(profiles.map(fullMnist)),
     },
     {
       id: 'failures',
       claim: 'the sampler fails without calibration',
       writeup: '"It will fail by producing negative or very high λ̂ values if ε and γ aren\'t calibrated"',
-      answers: each(failures),
+      answers: orUnavailable(each(failures)),
     },
   ];
 }
