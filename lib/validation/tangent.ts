@@ -11,7 +11,7 @@
  * Measured (the battery's construction, groundtruth.ts, which cuts the inputs of the first
  * layer's surplus units but not their outputs): DLN 8-4-5 rank 2 has k = 34 at w0, so its local
  * coefficient is ≥ 17 against λ = 14 (there the true set is smooth of codimension 34, so it is
- * exactly 17); 4 of the battery's 12 shapes have k/2 > λ.
+ * exactly 17); 3 of the battery's 12 shapes have k/2 > λ.
  */
 import { dlnTrueWeights } from './groundtruth';
 import { singularValues } from './signal';
