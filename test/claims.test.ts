@@ -53,6 +53,28 @@ test('claims: curvature and a higher CNN are reported as such; a profile without
   assert.match(linear.answers[0], /CNN: .*\*\*not a straight line\*\*/);
   assert.match(lower.answers[0], /\*\*CNN higher\*\*, against the write-up/);
   assert.equal(linear.answers[1], 'not run yet');
+  // A calibrated profile's answers say how much larger λ̂ is at the next smaller γ.
+  const localization = [
+    {
+      architecture: 'mlp',
+      k: 10,
+      epsilon: 3e-5,
+      gamma: 1000,
+      below: { gamma: 100, llc: 65, mcse: 1, ratio: 6.5, healthy: true, reasons: [] },
+    },
+    {
+      architecture: 'cnn',
+      k: 10,
+      epsilon: 2e-4,
+      gamma: 1000,
+      below: { gamma: 100, llc: 36, mcse: 1, ratio: 24, healthy: false, reasons: ['spike'] },
+    },
+  ];
+  const [cal] = claims([{ profile: 'calibrated', rows, cells: 54, localization }]);
+  assert.match(
+    cal.answers[0],
+    /at k = 10 λ̂ is 6\.5× \(MLP\), 24\.0× \(CNN, unhealthy there\) larger at γ = 100 than at the chosen γ = 1000/,
+  );
   // A profile that cannot be built (no calibration file) says why in every row.
   const table = claims([{ profile: 'calibrated', rows: [], cells: 0, unavailable: 'needs the mnist calibration' }]);
   assert.ok(table.every((c) => c.answers[0] === 'not available: needs the mnist calibration'));

@@ -44,32 +44,54 @@ export function calibrationRecords(cal: CalibrationResult): Record<string, strin
   }));
 }
 
+/** λ̂ at the choice against the next smaller γ and across nβ, for one architecture (see gammaSensitivity). */
+export interface GammaSensitivity {
+  architecture: string;
+  k: number;
+  epsilon: number;
+  gamma: number;
+  /** The point at the choice (nβ = n/log n), if the search has it. */
+  here?: { llc: number; mcse: number };
+  /** The same ε and nβ at the next smaller γ: λ̂ there over λ̂ at the choice. */
+  below?: { gamma: number; llc: number; mcse: number; ratio: number; healthy: boolean; reasons: string[] };
+  /** λ̂ over the stage-2 nβ factors at the choice, and the slope of log λ̂ on log nβ. */
+  byNbeta?: { factors: number[]; llcs: number[]; slope: number };
+}
+
 /**
  * Does localization set λ̂ at the choice? An LLC depends on neither γ nor nβ (for γ small enough
  * and nβ in the range where the asymptotics hold), so at the chosen ε and the largest k, compare
- * λ̂ at γ* with λ̂ at the next smaller γ (same ε and nβ), and report how λ̂ scales with nβ over the
- * stage-2 factors (the slope of log λ̂ on log nβ: 0 for an LLC, 1 if λ̂ ∝ nβ). Markdown, or null
- * without a choice.
+ * λ̂ at γ* with λ̂ at the next smaller γ (same ε and nβ), and how λ̂ scales with nβ over the
+ * stage-2 factors (the slope of log λ̂ on log nβ: 0 for an LLC, 1 if λ̂ ∝ nβ). [] without a choice.
  */
-export function localizationCheck(cal: CalibrationResult): string | null {
-  if (!cal.chosen) return null;
+export function gammaSensitivity(cal: CalibrationResult): GammaSensitivity[] {
+  if (!cal.chosen) return [];
   const { gamma, epsilon } = cal.chosen;
   const k = Math.max(...cal.options.ks);
-  const gammas = [...cal.options.gammas].sort((a, b) => a - b);
-  const below = gammas.filter((g) => g < gamma).pop();
-  const lines = Object.entries(epsilon).map(([arch, eps]) => {
+  const below = [...cal.options.gammas]
+    .sort((a, b) => a - b)
+    .filter((g) => g < gamma)
+    .pop();
+  return Object.entries(epsilon).map(([architecture, eps]) => {
     const at = (g: number, f: number) =>
       cal.points.find(
-        (p) => p.architecture === arch && p.k === k && p.gamma === g && p.nbetaFactor === f && p.epsilon === eps,
+        (p) =>
+          p.architecture === architecture && p.k === k && p.gamma === g && p.nbetaFactor === f && p.epsilon === eps,
       );
     const here = at(gamma, 1);
-    if (!here) return `- ${arch.toUpperCase()}: no point at the choice`;
-    const parts = [`λ̂ = ${here.llc.toFixed(2)} ± ${here.mcse.toFixed(2)} at γ = ${gamma}`];
+    const out: GammaSensitivity = { architecture, k, epsilon: eps, gamma };
+    if (!here) return out;
+    out.here = { llc: here.llc, mcse: here.mcse };
     const other = below != null ? at(below, 1) : undefined;
     if (other)
-      parts.push(
-        `${other.llc.toFixed(2)} ± ${other.mcse.toFixed(2)} at γ = ${below} (${(other.llc / here.llc).toFixed(1)}×${other.healthy ? '' : `; not healthy there: ${other.reasons.join(', ')}`})`,
-      );
+      out.below = {
+        gamma: below!,
+        llc: other.llc,
+        mcse: other.mcse,
+        ratio: other.llc / here.llc,
+        healthy: other.healthy,
+        reasons: other.reasons,
+      };
     const byFactor = cal.options.nbetaFactors
       .map((f) => ({ f, p: at(gamma, f) }))
       .filter((x): x is { f: number; p: NonNullable<typeof here> } => x.p != null && x.p.llc > 0);
@@ -78,14 +100,32 @@ export function localizationCheck(cal: CalibrationResult): string | null {
         byFactor.map((x) => Math.log(x.f)),
         byFactor.map((x) => Math.log(x.p.llc)),
       );
-      parts.push(
-        `over nβ = ${byFactor.map((x) => `${x.f}×`).join(', ')} n/log n: ${byFactor.map((x) => x.p.llc.toFixed(2)).join(', ')} (λ̂ ∝ nβ^${slope.toFixed(2)})`,
-      );
+      out.byNbeta = { factors: byFactor.map((x) => x.f), llcs: byFactor.map((x) => x.p.llc), slope };
     }
-    return `- ${arch.toUpperCase()}, k = ${k}, ε = ${eps}: ${parts.join('; ')}`;
+    return out;
+  });
+}
+
+/** gammaSensitivity as markdown, or null without a choice. */
+export function localizationCheck(cal: CalibrationResult): string | null {
+  if (!cal.chosen) return null;
+  const lines = gammaSensitivity(cal).map((g) => {
+    if (!g.here) return `- ${g.architecture.toUpperCase()}: no point at the choice`;
+    const parts = [`λ̂ = ${g.here.llc.toFixed(2)} ± ${g.here.mcse.toFixed(2)} at γ = ${g.gamma}`];
+    const b = g.below;
+    if (b)
+      parts.push(
+        `${b.llc.toFixed(2)} ± ${b.mcse.toFixed(2)} at γ = ${b.gamma} (${b.ratio.toFixed(1)}×${b.healthy ? '' : `; not healthy there: ${b.reasons.join(', ')}`})`,
+      );
+    const n = g.byNbeta;
+    if (n)
+      parts.push(
+        `over nβ = ${n.factors.map((f) => `${f}×`).join(', ')} n/log n: ${n.llcs.map((x) => x.toFixed(2)).join(', ')} (λ̂ ∝ nβ^${n.slope.toFixed(2)})`,
+      );
+    return `- ${g.architecture.toUpperCase()}, k = ${g.k}, ε = ${g.epsilon}: ${parts.join('; ')}`;
   });
   return [
-    `**Does localization set λ̂ at the choice?** An LLC depends on neither γ nor nβ; at γ = ${gamma}:`,
+    `**Does localization set λ̂ at the choice?** An LLC depends on neither γ nor nβ; at γ = ${cal.chosen.gamma}:`,
     ...lines,
   ].join('\n');
 }

@@ -9,6 +9,8 @@ import { llcFromLosses } from '../estimator/llc';
 import { divergenceAcrossOrders, divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
 import { loadCellResults } from '../experiments/runner';
 import { getProfile, Profile, SweepName, sweepCells } from '../experiments/sweeps';
+import { readCalibration } from '../experiments/calibration';
+import { GammaSensitivity, gammaSensitivity } from './calibration-report';
 
 /** One profile's writeup-sweep rows, and how many cells the sweep has. */
 export interface ProfileRows {
@@ -23,6 +25,8 @@ export interface ProfileRows {
   lau?: { rows: ResultRow[]; cells: number };
   /** Why the profile cannot be built here (e.g. `calibrated` without its calibration file); it then has no rows. */
   unavailable?: string;
+  /** For `calibrated`: how λ̂ at the chosen γ compares with the next smaller γ (calibration-report.ts). */
+  localization?: GammaSensitivity[];
 }
 
 /** The profiles the table has a column for: the write-up's settings, the author's code, the calibration's choice, and the fast look. */
@@ -42,8 +46,10 @@ export function claimProfiles(dataDir?: string): ProfileRows[] {
       const rows = loadCellResults(cells, profile, dataDir).filter((r): r is ResultRow => r != null);
       return { rows, cells: cells.length };
     };
+    const cal = profile === 'calibrated' ? readCalibration('mnist', dataDir) : null;
     return {
       profile,
+      ...(cal ? { localization: gammaSensitivity(cal) } : {}),
       ...finished('writeup'),
       fullMnist: finished('fullmnist'),
       lau: finished('lau2023'),
@@ -82,10 +88,14 @@ const reading = (est: number, lo: number, hi: number, [above, below, neither]: [
  */
 export const isUntrained = (r: ResultRow): boolean => r.trainAccuracy <= 1.5 / r.k;
 
-/** Cells computed and kept, for every answer's context. */
+/** Cells computed and kept, for every answer's context; and, for a calibrated profile, how much λ̂ owes to γ. */
 function coverage(p: ProfileRows): string {
   const failed = p.rows.filter((r) => r.failed).length;
-  return `${p.rows.length}/${p.cells} cells${failed ? `, ${failed} failed (left out)` : ''}`;
+  const ratios = (p.localization ?? []).filter((g) => g.below);
+  const gamma = ratios.length
+    ? `; an LLC does not depend on γ, yet at k = ${ratios[0].k} λ̂ is ${ratios.map((g) => `${num(g.below!.ratio)}× (${g.architecture.toUpperCase()}${g.below!.healthy ? '' : ', unhealthy there'})`).join(', ')} larger at γ = ${ratios[0].below!.gamma} than at the chosen γ = ${ratios[0].gamma}`
+    : '';
+  return `${p.rows.length}/${p.cells} cells${failed ? `, ${failed} failed (left out)` : ''}${gamma}`;
 }
 
 function linearity(p: ProfileRows): string {
