@@ -386,11 +386,17 @@ export function resolvedTruth(p: BatteryProblem, signal = problemSignal(p)): num
   return signal != null && signal.lambdaResolved !== p.truth ? signal.lambdaResolved : null;
 }
 
+// A Jacobian SVD per problem (~20 ms); the summary is rebuilt at every save of a run and each row asks again.
+const localBounds = new Map<string, number | null>();
+
 /** rank(J)/2 at a DLN problem's w0 when it exceeds λ (the local coefficient there is above λ); null otherwise. */
 export function localBound(p: BatteryProblem): number | null {
   if (p.kind !== 'dln') return null;
-  const bound = dlnLocalLowerBound(p.widths, p.rank, p.seed);
-  return bound > p.truth ? bound : null;
+  if (!localBounds.has(p.id)) {
+    const bound = dlnLocalLowerBound(p.widths, p.rank, p.seed);
+    localBounds.set(p.id, bound > p.truth ? bound : null);
+  }
+  return localBounds.get(p.id)!;
 }
 
 /** Pure: the battery's scores from its results. */
@@ -404,9 +410,9 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
   for (const r of results) for (const f of new Set(r.flags)) byFlag[f] = (byFlag[f] ?? 0) + 1;
   const silent = results.filter((r) => wrong(r) && !flagged(r));
   const covered = finite.filter((r) => r.covered).length;
+  const within = (x: number, lo: number, hi: number) => x >= lo * (1 - tolerance) && x <= hi * (1 + tolerance);
   const weak = results.map((r) => ({ r, at: resolvedTruth(r.problem) })).filter((x) => x.at != null);
   const above = results.map((r) => ({ r, bound: localBound(r.problem) })).filter((x) => x.bound != null);
-  const within = (x: number, lo: number, hi: number) => x >= lo * (1 - tolerance) && x <= hi * (1 + tolerance);
   return {
     problems: results.length,
     tolerance,
@@ -430,7 +436,7 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
     byFlag,
     weakSignal: weak.map((x) => x.r.problem.id),
     silentAtResolvedRank: weak
-      .filter((x) => silent.includes(x.r) && Math.abs(x.r.estimate - x.at!) <= tolerance * x.at!)
+      .filter((x) => silent.includes(x.r) && within(x.r.estimate, x.at!, x.at!))
       .map((x) => x.r.problem.id),
     localAbove: above.map((x) => x.r.problem.id),
     silentWithinLocal: above

@@ -47,20 +47,32 @@ export function singularValues(a: ArrayLike<number>, rows: number, cols: number)
   return g.map((row, i) => Math.sqrt(Math.max(0, row[i]))).sort((x, y) => y - x);
 }
 
+/** The n × n identity, row-major. */
+export function identity(n: number): Float64Array {
+  return Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+}
+
+/** a (n × k) · b (k × m), row-major, skipping zero entries of a (the DLNs' cut units). */
+export function matMul(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < k; t++) {
+      const v = a[i * k + t];
+      if (v !== 0) for (let j = 0; j < m; j++) out[i * m + j] += v * b[t * m + j];
+    }
+  return out;
+}
+
+/** The partial products I, W_1, W_1W_2, …, W_1···W_L (each d_in × widths[l], row-major) of row-major layers widths[l] × widths[l+1]. */
+export function prefixProducts(widths: number[], weights: ArrayLike<number>[]): Float64Array[] {
+  const out = [identity(widths[0])];
+  for (let l = 0; l < weights.length; l++) out.push(matMul(out[l], weights[l], widths[0], widths[l], widths[l + 1]));
+  return out;
+}
+
 /** The product W_1···W_L (d_in × d_out, row-major) of row-major layers widths[l] × widths[l+1]. */
 export function productMatrix(widths: number[], weights: ArrayLike<number>[]): Float64Array {
-  let p = Float64Array.from({ length: widths[0] * widths[0] }, (_, i) => (i % (widths[0] + 1) === 0 ? 1 : 0));
-  for (let l = 0; l < weights.length; l++) {
-    const [a, b] = [widths[l], widths[l + 1]];
-    const next = new Float64Array(widths[0] * b);
-    for (let i = 0; i < widths[0]; i++)
-      for (let k = 0; k < a; k++) {
-        const v = p[i * a + k];
-        if (v !== 0) for (let j = 0; j < b; j++) next[i * b + j] += v * weights[l][k * b + j];
-      }
-    p = next;
-  }
-  return p;
+  return prefixProducts(widths, weights)[weights.length];
 }
 
 /** (√d_in + √d_out)/√n: the largest singular value of the least-squares noise on B. */

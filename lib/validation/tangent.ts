@@ -14,7 +14,7 @@
  * exactly 17); 3 of the battery's 12 shapes have k/2 > λ.
  */
 import { dlnTrueWeights } from './groundtruth';
-import { singularValues } from './signal';
+import { identity, matMul, prefixProducts, singularValues } from './signal';
 
 /**
  * Rank of the Jacobian of (W_1, …, W_L) ↦ W_1···W_L at the given row-major layers
@@ -25,22 +25,10 @@ export function productJacobianRank(widths: number[], weights: ArrayLike<number>
   const dIn = widths[0],
     dOut = widths[L];
   // prefix[l] = W_1···W_l (dIn × widths[l]), suffix[l] = W_{l+1}···W_L (widths[l] × dOut), row-major.
-  const mul = (a: Float64Array, b: ArrayLike<number>, n: number, k: number, m: number) => {
-    const out = new Float64Array(n * m);
-    for (let i = 0; i < n; i++)
-      for (let t = 0; t < k; t++) {
-        const v = a[i * k + t];
-        if (v !== 0) for (let j = 0; j < m; j++) out[i * m + j] += v * b[t * m + j];
-      }
-    return out;
-  };
-  const eye = (n: number) => Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
-  const prefix = [eye(dIn)];
-  for (let l = 0; l < L; l++) prefix.push(mul(prefix[l], weights[l], dIn, widths[l], widths[l + 1]));
+  const prefix = prefixProducts(widths, weights);
   const suffix: Float64Array[] = new Array(L + 1);
-  suffix[L] = eye(dOut);
-  for (let l = L - 1; l >= 0; l--)
-    suffix[l] = mul(Float64Array.from(weights[l]), suffix[l + 1], widths[l], widths[l + 1], dOut);
+  suffix[L] = identity(dOut);
+  for (let l = L - 1; l >= 0; l--) suffix[l] = matMul(weights[l], suffix[l + 1], widths[l], widths[l + 1], dOut);
   // ∂B/∂W_l[a][b] = prefix[l][:, a] ⊗ suffix[l+1][b, :]: one row of Jᵀ per parameter.
   const params = widths.slice(0, L).reduce((s, w, l) => s + w * widths[l + 1], 0);
   const jt = new Float64Array(params * dIn * dOut);
