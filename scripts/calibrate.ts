@@ -8,6 +8,8 @@
  *   npm run calibrate -- --dataset mnist1d
  *   npm run calibrate -- --workers 2 --ks 2,10 --epsilons 1e-6,1e-5,1e-4 --gammas 10,100
  *   npm run calibrate -- --cached-only        decide from computed points only; save as incomplete if more are needed
+ *   npm run calibrate -- --redecide [--variant long8k]   judge a saved search's points by today's rule
+ *                                             (lib redecide: nothing computed, timings kept): after a rule change
  *   npm run calibrate -- --no-polish          the models as the profile trains them, without train.ts POLISH
  *                                             (how data/calibration/mnist1d.json was made)
  *   npm run calibrate -- --no-polish --variant plateau   the same, saved as data/calibration/mnist-plateau.json
@@ -15,13 +17,16 @@
  */
 import {
   CALIBRATION_DEFAULTS,
-  CALIBRATION_RULE,
+  calibrationPath,
+  calibrationRule,
   CalibrationOptions,
   CalibrationResult,
   chooseNbetaFactor,
   chooseStage1,
   nextStage1Cells,
   CalibrationPoint,
+  readCalibration,
+  redecide as redecideSearch,
   burninFor,
   stage2Cells,
   toPoint,
@@ -36,8 +41,8 @@ import { getProfile, sweepCells } from '../lib/experiments/sweeps';
 import { POLISH, PolishStage } from '../lib/train/train';
 import { Architecture } from '../lib/models/models';
 
-const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only] [--no-polish] [--variant NAME] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
-                 [--chains N] [--draws N] [--burnin N] [--burnin-relaxations R] [--max-burnin N]
+const USAGE = `usage: calibrate [--dataset mnist|mnist1d] [--profile full] [--workers N] [--cached-only | --redecide] [--no-polish] [--variant NAME] [--ks 2,10] [--epsilons a,b,...] [--gammas a,b,...] [--nbeta-factors a,b,...]
+                 [--chains N] [--draws N] [--burnin N] [--burnin-relaxations R] [--max-burnin N] [--flat-tolerance F]
   defaults: dataset mnist, profile full (its n and training, then the polish: ${POLISH.map((p) => `${p.epochs} epochs at lr ${p.learningRate}`).join(', ')}), workers = cores, ks ${CALIBRATION_DEFAULTS.ks.join(',')},
   epsilons ${CALIBRATION_DEFAULTS.epsilons.join(',')}, gammas ${CALIBRATION_DEFAULTS.gammas.join(',')}, nbeta factors ${CALIBRATION_DEFAULTS.nbetaFactors.join(',')},
   ${CALIBRATION_DEFAULTS.numChains} chains of ${CALIBRATION_DEFAULTS.numDraws} draws after max(${CALIBRATION_DEFAULTS.numBurnin}, ${CALIBRATION_DEFAULTS.burninRelaxations}/(εγ)) burn-in steps (0 relaxations: always --burnin), at most ${CALIBRATION_DEFAULTS.maxBurnin}`;
@@ -54,6 +59,7 @@ async function main(): Promise<number> {
   let profileName = 'full';
   let workers: number | undefined;
   let cachedOnly = false;
+  let redecide = false;
   let polish: PolishStage[] | null = POLISH;
   let variant: string | undefined;
   const options: CalibrationOptions = {};
@@ -72,6 +78,9 @@ async function main(): Promise<number> {
           break;
         case '--workers':
           workers = positiveInt('--workers', value());
+          break;
+        case '--redecide':
+          redecide = true;
           break;
         case '--cached-only':
           cachedOnly = true;
@@ -109,6 +118,14 @@ async function main(): Promise<number> {
         case '--max-burnin':
           options.maxBurnin = positiveInt('--max-burnin', value());
           break;
+        case '--flat-tolerance':
+          options.flatTolerance = parseNumber(
+            '--flat-tolerance',
+            value(),
+            (x) => x >= 0 && x < 1,
+            'a fraction in [0, 1)',
+          );
+          break;
         case '--burnin-relaxations':
           options.burninRelaxations = parseNumber(
             '--burnin-relaxations',
@@ -128,6 +145,18 @@ async function main(): Promise<number> {
     console.error((e as Error).message);
     return (e as Error).message === USAGE ? 0 : 2;
   }
+  if (redecide) {
+    const saved = readCalibration(dataset, undefined, variant);
+    if (saved == null) {
+      console.error(`--redecide: no saved search at ${calibrationPath(dataset, undefined, variant)}`);
+      return 2;
+    }
+    const result = redecideSearch(saved, options);
+    const file = writeCalibration(result, undefined, variant);
+    console.log(`${file}: ${result.rule}`);
+    console.log(`before: ${choiceText(saved)}\nnow:    ${choiceText(result)}`);
+    return 0;
+  }
   const o = { ...CALIBRATION_DEFAULTS, ...options };
   const profile = getProfile(profileName);
   const first = sweepCells('writeup', profile, { dataset, ks: [o.ks[0]], seeds: [0], architectures: ['mlp'] })[0];
@@ -135,7 +164,7 @@ async function main(): Promise<number> {
   const folder = `calibration-${dataset}`;
   const t0 = Date.now();
   console.error(
-    `calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}, ${polish ? 'polished models' : 'no polish'}); rule: ${CALIBRATION_RULE}`,
+    `calibration of ${dataset} at profile '${profileName}' (n = ${base.numTrain}, ${polish ? 'polished models' : 'no polish'}); rule: ${calibrationRule(o)}`,
   );
 
   let points: CalibrationPoint[] = [];
@@ -160,8 +189,12 @@ async function main(): Promise<number> {
   }
   const s1 = chooseStage1(points, o);
   let chosen: CalibrationResult['chosen'] = null;
+  const cells2 = s1.gamma != null ? stage2Cells(base, { gamma: s1.gamma, epsilon: s1.epsilon }, o) : [];
+  if (complete && cachedOnly && loadCellResults(cells2, folder).some((r) => r == null)) {
+    console.error('--cached-only: stage 2 needs cells not computed yet; saving the search so far as incomplete');
+    complete = false;
+  }
   if (complete && s1.gamma != null) {
-    const cells2 = stage2Cells(base, { gamma: s1.gamma, epsilon: s1.epsilon }, o);
     console.error(`stage 2: nβ factors at γ = ${s1.gamma}, ε ${JSON.stringify(s1.epsilon)}: ${cells2.length} points`);
     const rows2 = await runCells(cells2, { profile: folder, workers });
     addRows(rows2);
@@ -179,7 +212,7 @@ async function main(): Promise<number> {
     numTrain: base.numTrain,
     polish,
     options: o,
-    rule: CALIBRATION_RULE,
+    rule: calibrationRule(o),
     complete,
     chosen,
     perGamma: s1.perGamma,
@@ -214,6 +247,24 @@ async function main(): Promise<number> {
   );
   console.log(`wrote ${file} (${(result.seconds / 60).toFixed(1)} min)`);
   return 0;
+}
+
+/** The choice of a search in one line. */
+function choiceText(c: CalibrationResult): string {
+  const perGamma = c.perGamma
+    .map(
+      (g) =>
+        `γ=${g.gamma}: ${Object.entries(g.epsilon)
+          .map(([a, e]) => `${a} ε=${e ?? 'none'}`)
+          .join(', ')}`,
+    )
+    .join(' | ');
+  const chosen = c.chosen
+    ? `chosen γ = ${c.chosen.gamma}, nβ factor ${c.chosen.nbetaFactor}, ε ${JSON.stringify(c.chosen.epsilon)}`
+    : c.complete
+      ? 'no setting passed'
+      : 'incomplete: the rule needs points this search lacks (rerun it)';
+  return `${perGamma}; ${chosen}`;
 }
 
 runMain(main);

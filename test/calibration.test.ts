@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import {
   CALIBRATION_DEFAULTS,
   burninFor,
+  calibrationRule,
   calibrationPath,
   CalibrationPoint,
   CalibrationResult,
@@ -17,6 +18,7 @@ import {
   chooseStage1,
   nextStage1Cells,
   reachableEpsilons,
+  redecide,
   stage1Cells,
   stage2Cells,
 } from '../lib/experiments/calibration';
@@ -94,6 +96,18 @@ test('ε*: the largest healthy step size whose λ̂ agrees with the next smaller
     ),
     null,
   );
+});
+
+test('flat in ε: a bias within flatTolerance passes however small the MCSE; a larger one, or tolerance 0, does not', () => {
+  // 2e-4 sits 3 % above 1e-4 with MCSE 0.1 (≈ 10 combined MCSEs at k = 10): immaterial at 5 %.
+  const biased = (rel: number) =>
+    grid((p) => (p.epsilon === 2e-4 ? { llc: 50 * p.k * (1 + rel) } : {})).map((p) => ({ ...p, mcse: 0.1 }));
+  assert.equal(chooseEpsilon(biased(0.03), 'mlp', 10, o), 2e-4);
+  assert.equal(chooseEpsilon(biased(0.03), 'mlp', 10, { ...o, flatTolerance: 0 }), 1e-4);
+  assert.equal(chooseEpsilon(biased(0.08), 'mlp', 10, o), 1e-4);
+  // The rule's text states the tolerance the search used.
+  assert.match(calibrationRule(o), /max\(3 MCSE, 5 % of λ̂\)/);
+  assert.match(calibrationRule({ ...o, flatTolerance: 0 }), /within 3 MCSE of/);
 });
 
 test('γ*: the smallest γ at which every architecture has an ε*, shared; ε may differ by architecture', () => {
@@ -329,6 +343,45 @@ test('a calibration saved under a variant is kept apart from the one the profile
   assert.equal(records.length, points.length);
   assert.equal(records.find((r) => r.epsilon === 2e-4)!.verdict, 'negative λ̂');
   assert.equal(records[0].gradNorm, points[0].gradNorm);
+});
+
+test('redecide: a saved search judged by another rule from its own points, its timings kept; incomplete when it lacks a point the rule needs', () => {
+  // The search ran at tolerance 0: 2e-4 (3 % above 1e-4, ≈ 10 combined MCSEs) failed, so it went on to 1e-5.
+  const points = grid((p) => (p.epsilon === 2e-4 ? { llc: 50 * p.k * 1.03 } : {})).map((p) => ({ ...p, mcse: 0.1 }));
+  // A file saved before burninRelaxations and flatTolerance existed: options without them.
+  const { burninRelaxations: _b, flatTolerance: _f, ...older } = o;
+  const s1 = chooseStage1(points, { ...o, flatTolerance: 0 });
+  assert.deepEqual(s1.epsilon, { mlp: 1e-4, cnn: 1e-4 });
+  const saved: CalibrationResult = {
+    dataset: 'mnist',
+    profile: 'full',
+    numTrain: 12665,
+    polish: null,
+    options: older as CalibrationResult['options'],
+    rule: 'old',
+    complete: true,
+    chosen: { gamma: 10, nbetaFactor: 1, epsilon: s1.epsilon },
+    perGamma: s1.perGamma,
+    points,
+    seconds: 1234,
+    cellSeconds: 600,
+    finishedAt: 'then',
+  };
+  // Today's rule: the default tolerance where the file has none.
+  const now = redecide(saved);
+  assert.deepEqual(now.chosen, { gamma: 10, nbetaFactor: 1, epsilon: { mlp: 2e-4, cnn: 2e-4 } });
+  assert.equal(now.complete, true);
+  assert.equal(now.options.burninRelaxations, 0, 'an older file keeps the fixed burn-in it ran with');
+  assert.equal('numBurnin' in now.chosen!, false, 'nor a per-architecture burn-in');
+  assert.match(now.rule, /^largest ε healthy .* max\(3 MCSE, 5 % of λ̂\)/);
+  assert.deepEqual([now.seconds, now.cellSeconds, now.finishedAt, now.points], [1234, 600, 'then', points]);
+  assert.ok(now.redecidedAt);
+  // Judged at tolerance 0 without the 1e-5 points the stricter rule needs: incomplete, no choice.
+  const lacking = { ...saved, points: points.filter((p) => p.epsilon !== 1e-5) };
+  const strict = redecide(lacking, { flatTolerance: 0 });
+  assert.deepEqual([strict.complete, strict.chosen], [false, null]);
+  // And at 0.05 the points it has suffice.
+  assert.equal(redecide(lacking).complete, true);
 });
 
 test('localizationCheck: λ̂ at the chosen γ against the next smaller γ, and its scaling in nβ', () => {
