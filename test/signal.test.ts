@@ -67,3 +67,36 @@ test('the battery names its weak-signal problems and which silent failures λ at
   assert.deepEqual(batterySummary([result(problems[1], 3.5)]).silentAtResolvedRank, []);
   assert.match(summaryLines(s).join('\n'), /Weak signal .*1 problems .*1 of the silent failures/);
 });
+
+test('free-energy margin μ = nσ_r²/(2(λ(r) − λ(r−1)) log n), and the wrong estimates lying between the neighbouring ranks', () => {
+  // DLN 2-6-8-9 rank 2, seed 1 (the battery's unexplained −10.5 %): λ(2) = 9, λ(1) = 7.5.
+  const s = dlnSignal([2, 6, 8, 9], 2, 1, 2000);
+  assert.equal(s.lambdaBelow, 7.5);
+  const sr = s.singularValues[1];
+  assert.ok(Math.abs(s.margin - (2000 * sr * sr) / (2 * 1.5 * Math.log(2000))) < 1e-12);
+  // μ grows like n/log n: 4× the data, ≈ 3.4× the margin.
+  const more = dlnSignal([2, 6, 8, 9], 2, 1, 8000).margin / s.margin;
+  assert.ok(Math.abs(more - (4 * Math.log(2000)) / Math.log(8000)) < 1e-9, String(more));
+  // Dropping the direction does not change λ (2-9-3: λ = 3 at every rank): no margin to speak of.
+  assert.equal(dlnSignal([2, 9, 3], 1, 0, 2000).margin, Infinity);
+  const [p] = batteryProblems().filter((q) => q.id === 'dln-2-6-8-9-r2-s1');
+  const result = (estimate: number, flags: string[] = []) =>
+    ({
+      problem: p,
+      estimate,
+      mcse: 0.2,
+      relError: (estimate - 9) / 9,
+      covered: false,
+      flags,
+      seconds: 1,
+    }) as unknown as BatteryResult;
+  // 8.06 (−10.5 %) is between λ(1) and λ(2), flagged or not; 7.0 is below λ(1), 8.5 is not wrong.
+  assert.deepEqual(
+    batterySummary([result(8.06)]).wrongBetweenRanks.map((x) => x.id),
+    ['dln-2-6-8-9-r2-s1'],
+  );
+  assert.equal(batterySummary([result(8.06, ['drifting'])]).wrongBetweenRanks.length, 1);
+  assert.equal(batterySummary([result(7.0)]).wrongBetweenRanks.length, 0);
+  assert.equal(batterySummary([result(8.5)]).wrongBetweenRanks.length, 0);
+  assert.match(summaryLines(batterySummary([result(8.06)])).join('\n'), /dln-2-6-8-9-r2-s1 \(2\.9\d\)/);
+});

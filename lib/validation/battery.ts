@@ -370,6 +370,8 @@ export interface BatterySummary {
   localAbove: string[];
   /** Silent failures among them whose λ̂ is within the tolerance of [λ, rank(J)/2]. */
   silentWithinLocal: string[];
+  /** Wrong estimates (flagged or not) inside [λ(r−1), λ(r)], the neighbouring ranks' values, with their free-energy margins (signal.ts). */
+  wrongBetweenRanks: { id: string; margin: number }[];
   seconds: number;
 }
 
@@ -442,6 +444,17 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
     silentWithinLocal: above
       .filter((x) => silent.includes(x.r) && within(x.r.estimate, x.r.problem.truth, x.bound!))
       .map((x) => x.r.problem.id),
+    wrongBetweenRanks: results
+      .map((r) => ({ r, signal: problemSignal(r.problem) }))
+      .filter(
+        ({ r, signal }) =>
+          signal != null &&
+          signal.lambdaBelow < r.problem.truth &&
+          wrong(r) &&
+          r.estimate >= signal.lambdaBelow &&
+          r.estimate <= r.problem.truth,
+      )
+      .map(({ r, signal }) => ({ id: r.problem.id, margin: signal!.margin })),
     seconds: results.reduce((a, r) => a + r.seconds, 0),
   };
 }
@@ -451,8 +464,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
 export const RESULT_TABLE_HEADER = [
-  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | free-energy margin μ (λ at rank r − 1) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** One markdown row; wrong and unflagged rows are marked 'SILENT'. */
@@ -463,7 +476,8 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
   const signal = problemSignal(p);
   const at = resolvedTruth(p, signal);
   const snr = signal ? `${signal.ratio.toFixed(2)}${at != null ? ` (${at})` : ''}` : '–';
-  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${localBound(p) ?? '–'} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
+  const margin = signal && Number.isFinite(signal.margin) ? `${signal.margin.toFixed(2)} (${signal.lambdaBelow})` : '–';
+  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${margin} | ${localBound(p) ?? '–'} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
 }
 
 /** The summary as markdown lines. */
@@ -490,6 +504,10 @@ export function summaryLines(s: BatterySummary): string[] {
       ? `w0 not among the most singular true parameters (rank(J)/2 of the product map at w0 > λ, so the local coefficient there is above λ; lib/validation/tangent.ts): ${s.localAbove.length} problems (${s.localAbove.join(', ')}); ` +
         `${s.silentWithinLocal.length} of the silent failures are among them with λ̂ within ${100 * s.tolerance} % of [λ, rank(J)/2]${s.silentWithinLocal.length ? ` (${s.silentWithinLocal.join(', ')})` : ''}.`
       : 'At every DLN problem w0 is among the most singular true parameters (rank(J)/2 ≤ λ).',
+    s.wrongBetweenRanks.length
+      ? `Off by more than ${100 * s.tolerance} % and between the neighbouring ranks' values, λ(r−1) ≤ λ̂ ≤ λ(r) (free-energy margin μ = nσ_r²/(2(λ(r) − λ(r−1)) log n) in brackets; signal.ts): ` +
+        `${s.wrongBetweenRanks.map((x) => `${x.id} (${x.margin.toFixed(2)})`).join(', ')}.`
+      : `No estimate off by more than ${100 * s.tolerance} % lies between λ(r−1) and λ(r).`,
   ];
 }
 

@@ -8,6 +8,12 @@
  *
  * Measured (data/validation/battery.json): DLN 2-9-2-4-2-9 rank 1, seed 1 has σ_1 = 0.072
  * below its edge 0.099 and λ̂ = 1.62 against λ = 5.5 but λ(rank 0) = 1.5.
+ *
+ * Above the edge the posterior still weighs rank r against rank r − 1: keeping the r-th direction
+ * lowers n·L by ≈ nσ_r²/2 (unit inputs and noise) and costs (λ(r) − λ(r−1))·log n of free energy
+ * (Watanabe's F_n ≈ nL_n + λ log n). Their ratio μ = nσ_r² / (2(λ(r) − λ(r−1)) log n), the
+ * free-energy margin, is ≈ 1 where the two phases trade places; it is reported, not scored (where
+ * the crossover ends is not known in closed form at this n).
  */
 import { dlnLambda } from './aoyagi';
 import { dlnTrueWeights } from './groundtruth';
@@ -90,6 +96,10 @@ export interface DlnSignal {
   resolvedRank: number;
   /** λ at the resolved rank (= λ when every direction is resolved). */
   lambdaResolved: number;
+  /** λ at rank r − 1 (= λ at r when dropping the weakest direction does not change it). */
+  lambdaBelow: number;
+  /** nσ_r² / (2(λ(r) − λ(r−1)) log n): the free-energy margin of the weakest direction (Infinity when λ(r−1) = λ(r)). */
+  margin: number;
 }
 
 /** The signal of the DLN problem dlnProblem({ widths, rank, seed, n }) builds. */
@@ -99,11 +109,16 @@ export function dlnSignal(widths: number[], rank: number, seed: number, n: numbe
   const sv = singularValues(productMatrix(widths, dlnTrueWeights(widths, rank, seed)), dIn, dOut).slice(0, rank);
   const edge = noiseEdge(dIn, dOut, n);
   const resolvedRank = sv.filter((s) => s >= edge).length;
+  const lambda = dlnLambda(widths, rank);
+  const lambdaBelow = dlnLambda(widths, rank - 1);
+  const sr = sv[rank - 1];
   return {
     singularValues: sv,
     noiseEdge: edge,
     ratio: sv[rank - 1] / edge,
     resolvedRank,
     lambdaResolved: dlnLambda(widths, resolvedRank),
+    lambdaBelow,
+    margin: lambda > lambdaBelow ? (n * sr * sr) / (2 * (lambda - lambdaBelow) * Math.log(n)) : Infinity,
   };
 }
