@@ -109,13 +109,13 @@ export function dlnSignal(widths: number[], rank: number, seed: number, n: numbe
   const sv = singularValues(productMatrix(widths, dlnTrueWeights(widths, rank, seed)), dIn, dOut).slice(0, rank);
   const edge = noiseEdge(dIn, dOut, n);
   const resolvedRank = sv.filter((s) => s >= edge).length;
+  const sr = sv[rank - 1];
   const lambda = dlnLambda(widths, rank);
   const lambdaBelow = dlnLambda(widths, rank - 1);
-  const sr = sv[rank - 1];
   return {
     singularValues: sv,
     noiseEdge: edge,
-    ratio: sv[rank - 1] / edge,
+    ratio: sr / edge,
     resolvedRank,
     lambdaResolved: dlnLambda(widths, resolvedRank),
     lambdaBelow,
