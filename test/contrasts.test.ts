@@ -132,3 +132,23 @@ test('conclusionsBySetting: growth in k and the pooled gap per (γ, nβ), failed
   assert.deepEqual([ra['mlp grows in k'], ra['cnn grows in k'], ra.ordering], ['yes', 'yes', 'MLP > CNN']);
   assert.deepEqual([rb['mlp grows in k'], rb.ordering], ['not resolved', 'CNN > MLP']);
 });
+
+test('conclusionsBySetting: a setting whose failures leave an architecture λ̂ at one k gets no slope, not an error', () => {
+  const n = 12665;
+  const config = { llc: { gamma: 10 } } as ResultRow['config'];
+  const common = { order: '0123456789', numTrain: n, nbeta: 2 * defaultNbeta(n), config };
+  const rows: ResultRow[] = [];
+  for (const seed of [0, 1])
+    for (const k of [2, 3, 4]) {
+      rows.push(row({ architecture: 'mlp', k, seed, llcMean: 10 * k + seed, failed: false, ...common }));
+      // The CNN survives at k = 2 only (as at γ = 10, nβ = 2 n/log n on MNIST).
+      rows.push(row({ architecture: 'cnn', k, seed, llcMean: k === 2 ? 4 : NaN, failed: k !== 2, ...common }));
+    }
+  const [s] = conclusionsBySetting(rows);
+  const cnn = s.linearity.find((t) => t.architecture === 'cnn')!;
+  assert.deepEqual([cnn.levels, cnn.slope.estimate, cnn.quadratic.estimate], [1, NaN, NaN]);
+  assert.ok(Math.abs(s.linearity.find((t) => t.architecture === 'mlp')!.slope.estimate - 10) < 1e-9);
+  const [r] = recheckRecords([s]);
+  assert.deepEqual([r['cnn slope'], r['cnn 95 % CI'], r['cnn grows in k']], [NaN, '–', 'no slope (λ̂ at 1 k)']);
+  assert.equal(r['mlp grows in k'], 'yes');
+});

@@ -77,9 +77,15 @@ const num = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const ci = (lo: number, hi: number, d = 1) => `[${num(lo, d)}, ${num(hi, d)}]`;
 const pv = (p: number) => (!Number.isFinite(p) ? 'p n/a' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 const excludesZero = (lo: number, hi: number) => lo > 0 || hi < 0;
-/** Which of three readings an interval supports: above 0, below 0, or neither. */
+/** Which of three readings an interval supports: above 0, below 0, or neither; none without an interval (too few seeds so far). */
 const reading = (est: number, lo: number, hi: number, [above, below, neither]: [string, string, string]) =>
-  excludesZero(lo, hi) ? (est > 0 ? above : below) : neither;
+  !Number.isFinite(lo) || !Number.isFinite(hi)
+    ? '**no interval yet** (too few seeds)'
+    : excludesZero(lo, hi)
+      ? est > 0
+        ? above
+        : below
+      : neither;
 
 /**
  * A model that did not learn its task: training accuracy at most 1.5× chance (1/k). Its λ̂ is not

@@ -10,6 +10,7 @@
  * and the ordering MLP > CNN survive γ and nβ?
  */
 import { ResultRow } from '../experiments/experiment';
+import { ARCHITECTURES } from '../models/models';
 import { nbetaFactorOf } from '../estimator/llc';
 import { pearson, TwoSampleTest, welchTTest } from '../math/stats';
 import {
@@ -170,16 +171,24 @@ export function conclusionsBySetting(rows: ResultRow[]): SettingConclusions[] {
 
 /** One table row per setting: each slope and the gap with its interval, and what each interval resolves. */
 export function recheckRecords(settings: SettingConclusions[]): Record<string, string | number>[] {
-  const ci = (lo: number, hi: number) => `[${lo.toFixed(1)}, ${hi.toFixed(1)}]`;
+  const ci = (lo: number, hi: number) => (Number.isFinite(lo) ? `[${lo.toFixed(1)}, ${hi.toFixed(1)}]` : '–');
   const sign = (lo: number, hi: number, [above, below]: [string, string]) =>
     lo > 0 ? above : hi < 0 ? below : 'not resolved';
   return settings.map((s) => {
+    // Every architecture gets its columns, also where failures left it too few k for a slope.
     const slope = Object.fromEntries(
-      s.linearity.flatMap((t) => [
-        [`${t.architecture} slope`, t.slope.estimate],
-        [`${t.architecture} 95 % CI`, ci(t.slope.lo, t.slope.hi)],
-        [`${t.architecture} grows in k`, sign(t.slope.lo, t.slope.hi, ['yes', 'falls'])],
-      ]),
+      ARCHITECTURES.flatMap((a) => {
+        const t = s.linearity.find((l) => l.architecture === a);
+        const fitted = t != null && Number.isFinite(t.slope.estimate);
+        return [
+          [`${a} slope`, fitted ? t.slope.estimate : NaN],
+          [`${a} 95 % CI`, fitted ? ci(t.slope.lo, t.slope.hi) : '–'],
+          [
+            `${a} grows in k`,
+            fitted ? sign(t.slope.lo, t.slope.hi, ['yes', 'falls']) : `no slope (λ̂ at ${t?.levels ?? 0} k)`,
+          ],
+        ];
+      }),
     );
     return {
       gamma: s.gamma,

@@ -436,6 +436,11 @@ export interface LinearityTest {
   lackOfFitP: number;
 }
 
+/** A coefficient that could not be fitted (too few distinct k): every number NaN. */
+function unfitted(name: string): Coefficient {
+  return { name, estimate: NaN, se: NaN, lo: NaN, hi: NaN, t: NaN, p: NaN };
+}
+
 /**
  * "λ̂ scales linearly with the number of labels" as a test, not a slope ≠ 0: per architecture,
  * the quadratic coefficient of λ̂ on k, and the lack-of-fit F test of the line (Draper & Smith
@@ -447,9 +452,12 @@ export function linearityTests(rows: ResultRow[], options: SummaryOptions = {}):
     const k = g.map((r) => r.k);
     const y = g.map((r) => r.llcMean);
     const ones = k.map(() => 1);
-    const line = ols({ intercept: ones, k }, y, options.level);
-    const quad = ols({ intercept: ones, k, k2: k.map((v) => v * v) }, y, options.level);
     const byK = groupBy(g, (r) => String(r.k));
+    // A line needs 2 distinct k and a parabola 3 (and a residual df): where failures leave fewer
+    // (the write-up's settings at some γ, nβ), the coefficient is NaN, not an error.
+    const line = byK.size >= 2 && g.length > 2 ? ols({ intercept: ones, k }, y, options.level) : null;
+    const quad =
+      byK.size >= 3 && g.length > 3 ? ols({ intercept: ones, k, k2: k.map((v) => v * v) }, y, options.level) : null;
     let pure = 0;
     for (const grp of byK.values()) {
       const m = grp.reduce((a, r) => a + r.llcMean, 0) / grp.length;
@@ -458,13 +466,13 @@ export function linearityTests(rows: ResultRow[], options: SummaryOptions = {}):
     const levels = byK.size;
     const dfPure = g.length - levels;
     const dfLof = levels - 2;
-    const f = dfPure > 0 && dfLof > 0 ? (line.sse - pure) / dfLof / (pure / dfPure) : NaN;
+    const f = line && dfPure > 0 && dfLof > 0 ? (line.sse - pure) / dfLof / (pure / dfPure) : NaN;
     return {
       architecture: g[0].architecture,
       n: g.length,
       levels,
-      slope: line.coefficients[1],
-      quadratic: quad.coefficients[2],
+      slope: line?.coefficients[1] ?? unfitted('k'),
+      quadratic: quad?.coefficients[2] ?? unfitted('k2'),
       lackOfFitF: f,
       lackOfFitDf: [dfLof, dfPure],
       lackOfFitP: Number.isFinite(f) ? fUpperTail(f, dfLof, dfPure) : NaN,
