@@ -227,16 +227,7 @@ async function main(): Promise<number> {
       points.map((p) => ({ ...p, flags: p.flags.join(',') || '–', reasons: p.reasons.join('; ') || 'healthy' })),
     ),
   );
-  console.log(
-    `\nper γ: ${s1.perGamma
-      .map(
-        (g) =>
-          `γ=${g.gamma}: ${Object.entries(g.epsilon)
-            .map(([a, e]) => `${a} ε=${e ?? 'none'}`)
-            .join(', ')}`,
-      )
-      .join(' | ')}`,
-  );
+  console.log(`\nper γ: ${perGammaText(s1.perGamma)}`);
   if (!complete) console.log('INCOMPLETE: the search needs more points; rerun without --cached-only to compute them');
   console.log(
     chosen
@@ -249,9 +240,9 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** The choice of a search in one line. */
-function choiceText(c: CalibrationResult): string {
-  const perGamma = c.perGamma
+/** What the rule found at each γ, in one line. */
+function perGammaText(perGamma: CalibrationResult['perGamma']): string {
+  return perGamma
     .map(
       (g) =>
         `γ=${g.gamma}: ${Object.entries(g.epsilon)
@@ -259,12 +250,16 @@ function choiceText(c: CalibrationResult): string {
           .join(', ')}`,
     )
     .join(' | ');
+}
+
+/** The choice of a search in one line. */
+function choiceText(c: CalibrationResult): string {
   const chosen = c.chosen
     ? `chosen γ = ${c.chosen.gamma}, nβ factor ${c.chosen.nbetaFactor}, ε ${JSON.stringify(c.chosen.epsilon)}`
     : c.complete
       ? 'no setting passed'
       : 'incomplete: the rule needs points this search lacks (rerun it)';
-  return `${perGamma}; ${chosen}`;
+  return `${perGammaText(c.perGamma)}; ${chosen}`;
 }
 
 runMain(main);

@@ -458,7 +458,8 @@ export function redecide(saved: CalibrationResult, options: CalibrationOptions =
   const complete = saved.complete && nextStage1Points(points, o).length === 0 && stage2Known;
   const factor =
     complete && s1.gamma != null ? chooseNbetaFactor(points, { gamma: s1.gamma, epsilon: s1.epsilon }, o) : null;
-  const numBurnin = Object.fromEntries(Object.entries(s1.epsilon).map(([a, e]) => [a, burninFor(e, s1.gamma!, o)!]));
+  const numBurnin = (gamma: number) =>
+    Object.fromEntries(Object.entries(s1.epsilon).map(([a, e]) => [a, burninFor(e, gamma, o)!]));
   return {
     ...saved,
     options: o,
@@ -470,7 +471,7 @@ export function redecide(saved: CalibrationResult, options: CalibrationOptions =
             gamma: s1.gamma,
             nbetaFactor: factor,
             epsilon: s1.epsilon,
-            ...(o.burninRelaxations > 0 ? { numBurnin } : {}),
+            ...(o.burninRelaxations > 0 ? { numBurnin: numBurnin(s1.gamma) } : {}),
           }
         : null,
     perGamma: s1.perGamma,

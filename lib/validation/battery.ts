@@ -413,7 +413,11 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
   const silent = results.filter((r) => wrong(r) && !flagged(r));
   const covered = finite.filter((r) => r.covered).length;
   const within = (x: number, lo: number, hi: number) => x >= lo * (1 - tolerance) && x <= hi * (1 + tolerance);
-  const weak = results.map((r) => ({ r, at: resolvedTruth(r.problem) })).filter((x) => x.at != null);
+  // One SVD of the true product per problem, shared by the weak-signal and between-ranks checks.
+  const signals = results.map((r) => ({ r, signal: problemSignal(r.problem) }));
+  const weak = signals
+    .map(({ r, signal }) => ({ r, at: resolvedTruth(r.problem, signal) }))
+    .filter((x) => x.at != null);
   const above = results.map((r) => ({ r, bound: localBound(r.problem) })).filter((x) => x.bound != null);
   return {
     problems: results.length,
@@ -444,8 +448,7 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
     silentWithinLocal: above
       .filter((x) => silent.includes(x.r) && within(x.r.estimate, x.r.problem.truth, x.bound!))
       .map((x) => x.r.problem.id),
-    wrongBetweenRanks: results
-      .map((r) => ({ r, signal: problemSignal(r.problem) }))
+    wrongBetweenRanks: signals
       .filter(
         ({ r, signal }) =>
           signal != null &&
