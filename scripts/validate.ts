@@ -53,7 +53,7 @@ const CASES: { widths: number[]; rank?: number }[] = [
 ];
 
 const describe = (s: LlcOptions, n: number) =>
-  `n = ${n}, SGLD ε = ${s.epsilon}, γ = ${s.gamma}, ${s.numChains} chains × ${s.numDraws} draws (+${s.numBurnin} burn-in), m = ${s.batchSize}, nβ = n/log n`;
+  `n = ${n}, SGLD ε = ${s.epsilon}, γ = ${s.gamma}, ${s.numChains} chains × ${s.numDraws} draws (+${s.numBurnin} burn-in), m = ${s.batchSize}, nβ = n/log n${s.controlVariate ? ', control variate (L_m(w) − L_m(w*))' : ''}`;
 
 /** The README's table: seven hand-picked problems. */
 function table(sampler: LlcOptions, backend: string): void {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { tf } from '../lib/engine/backend';
 import { DeviceSplit } from '../lib/data/batches';
-import { estimateLlc, fullGradNorm, llcFromLosses, resolveLlcSettings, WRITEUP_LLC } from '../lib/estimator/llc';
+import {
+  estimateLlc,
+  fullGradNorm,
+  fullLoss,
+  llcFromLosses,
+  resolveLlcSettings,
+  runChain,
+  WRITEUP_LLC,
+} from '../lib/estimator/llc';
 import { LossFn } from '../lib/models/models';
 import { linearRegressionData, setup } from './helpers';
 
@@ -100,6 +108,44 @@ test('a far too large ε is flagged (divergence / exceeds d/2), and failed chain
   if (kept.length === 0) assert.ok(Number.isNaN(r.llcMean));
   else assert.equal(r.llcMean, kept.reduce((a, v) => a + v, 0) / kept.length);
   for (const f of r.diagnostics.flags) assert.match(f.message, /epsilon|gamma|burn-in/);
+});
+
+test('control variate: the same chain, L_m(w_t) − L_m(w*) + L_n(w*) per draw, far less noise, the same λ within error', () => {
+  const { data, wStar } = regression(2000, 20, 20);
+  const opts = { epsilon: 3e-4, gamma: 1, numChains: 2, numDraws: 1000, numBurnin: 200, seed: 1 };
+  const plain = estimateLlc(mseLoss, wStar, data, opts);
+  const cv = estimateLlc(mseLoss, wStar, data, { ...opts, controlVariate: true });
+  assert.equal(cv.settings.controlVariate, true);
+  assert.ok(!('controlVariate' in plain.settings), 'off: absent from the settings, so keys do not change');
+  // The base loss takes no random numbers: the chains are step for step the same.
+  assert.deepEqual(cv.acceptancePerChain, plain.acceptancePerChain);
+  const sd = (xs: number[]) =>
+    Math.sqrt(xs.reduce((a, v) => a + (v - xs.reduce((b, w) => b + w, 0) / xs.length) ** 2, 0) / (xs.length - 1));
+  const ratio = sd(plain.lossTraces[0]) / sd(cv.lossTraces[0]);
+  // Measured 2.25× here (7× on the battery's DLNs, where minibatch noise is most of a draw's variance).
+  assert.ok(ratio > 1.5, `per-draw sd only ${ratio.toFixed(2)}× smaller`);
+  assert.ok(cv.llcMcse < plain.llcMcse, `MCSE ${cv.llcMcse} vs ${plain.llcMcse}`);
+  const z = (cv.llcMean - plain.llcMean) / Math.hypot(cv.llcMcse, plain.llcMcse);
+  assert.ok(Math.abs(z) < 4, `λ̂ ${cv.llcMean} vs ${plain.llcMean} (z ${z.toFixed(2)})`);
+  assert.ok(Math.abs(cv.llcMean - 10) / 10 < 0.1, `λ̂ = ${cv.llcMean}, truth 10`);
+  assert.throws(
+    () => estimateLlc(mseLoss, wStar, data, { ...opts, controlVariate: 'yes' as unknown as boolean }),
+    /controlVariate must be true or false, got "yes"/,
+  );
+});
+
+test('control variate: no tensor leaks, with and without the MALA terms; the base loss is the loss at w*', () => {
+  const { data, wStar } = regression(200, 5, 4);
+  const before = tf.memory().numTensors;
+  const opts = { epsilon: 1e-3, numChains: 1, numDraws: 1000, numBurnin: 0, batchSize: 32, controlVariate: true };
+  estimateLlc(mseLoss, wStar, data, opts);
+  const t = runChain(mseLoss, wStar, data, resolveLlcSettings(opts, data.n), 0, () => {}, false);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(t.baseLosses!.length, 1000);
+  // A minibatch's loss at w*: its mean over the chain's 1,000 batches is L_n(w*) within sampling error.
+  const mean = t.baseLosses!.reduce((a, v) => a + v, 0) / 1000;
+  const full = fullLoss(mseLoss, wStar, data);
+  assert.ok(Math.abs(mean - full) < 0.05 * full, `mean base loss ${mean} vs L_n(w*) ${full}`);
 });
 
 test('bad options are rejected by name', () => {

@@ -24,6 +24,7 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
     report: false,
   });
   assert.equal(parseValidateArgs(['--battery', '--step-check']).stepCheck, true);
+  assert.deepEqual(parseValidateArgs(['--battery', '--control-variate']).sampler, { controlVariate: true });
   assert.equal(parseValidateArgs(['--battery', '--report']).report, true);
   assert.throws(() => parseValidateArgs(['--battery', '--report', '--fresh']), /give one/);
   assert.throws(() => parseValidateArgs(['--report']), /--report only apply to the battery/);

@@ -10,7 +10,7 @@ export interface ValidateArgs {
   help: boolean;
   /** Battery options from --shapes, --shape-seed, --seeds. */
   options: BatteryOptions;
-  /** Sampler overrides from --chains, --draws, --burnin. */
+  /** Sampler overrides from --chains, --draws, --burnin, --control-variate. */
   sampler: LlcOptions;
   out?: string;
   /** Recompute every problem even if the output file holds results of the same settings. */
@@ -22,7 +22,7 @@ export interface ValidateArgs {
 }
 
 export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--out FILE] [--fresh | --report]]
-                [--chains N] [--draws N] [--burnin N] [--help]`;
+                [--chains N] [--draws N] [--burnin N] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
 
@@ -37,7 +37,9 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --report         print the table and summary of the results in --out (scored by today's code); run nothing
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
-  --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]`;
+  --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]
+  --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
+                   controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
 
 const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--out', '--fresh', '--report'];
 
@@ -94,9 +96,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
       case '--burnin':
         a.sampler.numBurnin = nonNegativeInt(flag, value());
         break;
+      case '--control-variate':
+        a.sampler.controlVariate = true;
+        break;
       default:
         throw new Error(
-          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --help\n${VALIDATE_USAGE}`,
+          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --control-variate, --help\n${VALIDATE_USAGE}`,
         );
     }
   });

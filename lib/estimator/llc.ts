@@ -50,6 +50,13 @@ export interface LlcOptions {
   seed?: number;
   /** Batch size for the full-data pass computing L_n(w*) (default EVAL_BATCH_SIZE, 1024). */
   evalBatchSize?: number;
+  /**
+   * Estimate E_w[L_n(w)] − L_n(w*) by the mean of L_m(w_t) − L_m(w*), both on step t's own
+   * minibatch (default false). The same expectation (E over minibatches of L_m(w*) is L_n(w*)),
+   * with the minibatch's noise, which is most of a draw's variance, cancelled: one forward pass
+   * at w* per step more. Absent when false, so results without it keep their keys.
+   */
+  controlVariate?: boolean;
   /** Diagnostic thresholds (see diagnostics.ts). */
   thresholds?: DiagnosticThresholds;
   /** The loss of uniform predictions (log k for k classes): enables the collapse check (diagnostics.ts); not a sampler setting. */
@@ -59,8 +66,12 @@ export interface LlcOptions {
 }
 
 /** Every setting of an estimate, resolved (as saved with results). */
-export type LlcSettings = Required<Omit<LlcOptions, 'onStep' | 'thresholds' | 'chanceLoss' | 'nbeta'>> & {
+export type LlcSettings = Required<
+  Omit<LlcOptions, 'onStep' | 'thresholds' | 'chanceLoss' | 'nbeta' | 'controlVariate'>
+> & {
   nbeta: number;
+  /** Present (true) only when on: see LlcOptions.controlVariate. */
+  controlVariate?: true;
 };
 
 /** The write-up's sampler (its code's SGLD settings), which every default below starts from. */
@@ -144,13 +155,15 @@ export function llcFromLosses(losses: ArrayLike<number>, initLoss: number, nbeta
 
 /** Resolve and validate options (errors name the bad value). */
 export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings {
-  const { onStep: _s, thresholds: _t, chanceLoss: _c, ...rest } = options;
+  const { onStep: _s, thresholds: _t, chanceLoss: _c, controlVariate, ...rest } = options;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const unknown = Object.keys(given).filter((k) => !(k in LLC_DEFAULTS));
   if (unknown.length)
     throw new Error(
-      `llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(LLC_DEFAULTS).join(', ')}`,
+      `llc: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${[...Object.keys(LLC_DEFAULTS), 'controlVariate'].join(', ')}`,
     );
+  if (controlVariate !== undefined && typeof controlVariate !== 'boolean')
+    throw new Error(`llc: controlVariate must be true or false, got ${JSON.stringify(controlVariate)}`);
   const s = { ...LLC_DEFAULTS, ...given };
   const positive = (name: string, v: unknown, integer = false) => checkPositive(`llc: ${name}`, v, integer);
   positive('epsilon', s.epsilon);
@@ -163,7 +176,7 @@ export function resolveLlcSettings(options: LlcOptions, n: number): LlcSettings 
     throw new Error(`llc: numBurnin must be an integer ≥ 0, got ${s.numBurnin}`);
   if (s.nbeta !== 'auto') positive('nbeta', s.nbeta as number);
   const nbeta = s.nbeta === 'auto' ? defaultNbeta(n) : (s.nbeta as number);
-  return { ...s, nbeta } as LlcSettings;
+  return { ...s, nbeta, ...(controlVariate ? { controlVariate: true } : {}) } as LlcSettings;
 }
 
 /** Mean loss of `weights` on a whole split, in blocks (one read-back). */
@@ -248,6 +261,8 @@ export type SgldStepOptions = SgldStepSettings & {
   noiseSegments?: number[];
   /** Also return the drift at w and ‖w − w*‖², for the MALA acceptance (flat θ only; default false). */
   withDrift?: boolean;
+  /** Also return the minibatch loss at w*, on the same minibatch (LlcOptions.controlVariate; default false). */
+  withBaseLoss?: boolean;
 };
 
 export interface SgldStepResult {
@@ -257,6 +272,8 @@ export interface SgldStepResult {
   /** With `withDrift`: −(ε/2)∇U(w) and ‖w − w*‖² (sgld.ts). */
   drift?: tf.Tensor;
   sqDistance?: tf.Scalar;
+  /** With `withBaseLoss`: the minibatch loss at w* on this step's minibatch. */
+  baseLoss?: tf.Scalar;
 }
 
 /**
@@ -284,12 +301,13 @@ export function sgldStep(
       const { x, y } = gatherBatch(data, idx);
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => lossFn(ws, x, y))(w);
       const loss = value as tf.Scalar;
-      if (!s.withDrift) return { next: sgldUpdate(w, grads, wStar, noise, s), loss };
+      const base = s.withBaseLoss ? { baseLoss: lossFn(wStar, x, y) } : {};
+      if (!s.withDrift) return { next: sgldUpdate(w, grads, wStar, noise, s), loss, ...base };
       if (w.length !== 1)
         throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
       const drift = sgldDrift(w[0], grads[0], wStar[0], s);
       const sqDistance = tf.sum(tf.square(tf.sub(w[0], wStar[0]))) as tf.Scalar;
-      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance };
+      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance, ...base };
     });
   } finally {
     tf.dispose(noise);
@@ -303,6 +321,8 @@ export const READBACK_BLOCK = 100;
 export interface ChainTrace {
   losses: Float32Array;
   acceptance: Float64Array;
+  /** With the control variate: the loss at w* on step t's minibatch. */
+  baseLosses?: Float32Array;
 }
 
 /** An SGLD chain in progress (see sgldChain). */
@@ -326,16 +346,18 @@ export function sgldChain(
   lossFn: LossFn,
   wStar: tf.Tensor[],
   data: DeviceSplit,
-  s: SgldStepSettings & { batchSize: number },
+  s: SgldStepSettings & { batchSize: number; controlVariate?: boolean },
   rng: Rng,
   { acceptance = true, capacity = 0 }: { acceptance?: boolean; capacity?: number } = {},
 ): SgldChain {
   const shapes = wStar.map((t) => t.shape);
   const flat = flatLoss(lossFn, shapes);
   const thetaStar = [flatten(wStar)];
-  const options: SgldStepOptions = { ...s, noiseSegments: segmentSizes(shapes), withDrift: acceptance };
+  const withBaseLoss = s.controlVariate === true;
+  const options: SgldStepOptions = { ...s, noiseSegments: segmentSizes(shapes), withDrift: acceptance, withBaseLoss };
   let losses = new Float32Array(Math.max(capacity, READBACK_BLOCK));
   let accepted = new Float64Array(losses.length).fill(NaN);
+  let baseLosses = new Float32Array(withBaseLoss ? losses.length : 0);
   let theta: tf.Tensor[] = [tf.clone(thetaStar[0])];
   let prev: { w: tf.Tensor; drift: tf.Tensor } | null = null;
   let pending: tf.Tensor[] = [];
@@ -349,17 +371,24 @@ export function sgldChain(
     const a = new Float64Array(n).fill(NaN);
     a.set(accepted);
     [losses, accepted] = [l, a];
+    if (withBaseLoss) {
+      const b = new Float32Array(n);
+      b.set(baseLosses);
+      baseLosses = b;
+    }
   };
   const flush = (): ChainTrace => {
     if (pending.length > 0) {
       const stacked = tf.stack(pending);
       const v = stacked.dataSync();
       stacked.dispose();
-      const width = acceptance ? 4 : 1;
+      // Per step: [loss, (‖w − w*‖², b·c, ‖c‖² with acceptance), (base loss with the control variate)].
+      const width = (acceptance ? 4 : 1) + (withBaseLoss ? 1 : 0);
       grow(flushed + pending.length);
       for (let i = 0; i < pending.length; i++) {
         const t = flushed + i;
         losses[t] = v[i * width];
+        if (withBaseLoss) baseLosses[t] = v[i * width + width - 1];
         if (!acceptance) continue;
         const potential = sgldPotential(v[i * width], v[i * width + 1], s);
         if (t > 0)
@@ -372,11 +401,15 @@ export function sgldChain(
       tf.dispose(pending);
       pending = [];
     }
-    return { losses: losses.subarray(0, flushed), acceptance: accepted.subarray(0, flushed) };
+    return {
+      losses: losses.subarray(0, flushed),
+      acceptance: accepted.subarray(0, flushed),
+      ...(withBaseLoss ? { baseLosses: baseLosses.subarray(0, flushed) } : {}),
+    };
   };
   return {
     step() {
-      const { next, loss, drift, sqDistance } = sgldStep(flat, theta, thetaStar, data, rng, options);
+      const { next, loss, drift, sqDistance, baseLoss } = sgldStep(flat, theta, thetaStar, data, rng, options);
       if (acceptance) {
         const cur = { w: theta[0], drift: drift! };
         const p = prev;
@@ -385,6 +418,7 @@ export function sgldChain(
             tf.concat([
               tf.stack([loss, sqDistance!]),
               p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2]),
+              ...(baseLoss ? [tf.reshape(baseLoss, [1])] : []),
             ]),
           ),
         );
@@ -392,9 +426,11 @@ export function sgldChain(
         if (p) tf.dispose([p.w, p.drift]);
         prev = cur; // θ_t stays alive for the next move's ratio
       } else {
-        pending.push(loss);
+        pending.push(baseLoss ? tf.tidy(() => tf.stack([loss, baseLoss])) : loss);
+        if (baseLoss) tf.dispose(loss);
         tf.dispose(theta);
       }
+      if (baseLoss) tf.dispose(baseLoss);
       theta = next;
       if (pending.length >= READBACK_BLOCK) flush();
     },
@@ -472,7 +508,11 @@ export function startChain(
     trace() {
       if (stoppedTrace) return stoppedTrace;
       const t = c.flush();
-      return { losses: t.losses.slice(), acceptance: t.acceptance.slice() };
+      return {
+        losses: t.losses.slice(),
+        acceptance: t.acceptance.slice(),
+        ...(t.baseLosses ? { baseLosses: t.baseLosses.slice() } : {}),
+      };
     },
     dispose: () => c.dispose(),
   };
@@ -506,7 +546,10 @@ export function nanPadded(trace: ChainTrace, totalSteps: number): ChainTrace {
   const acceptance = new Float64Array(totalSteps).fill(NaN);
   losses.set(trace.losses.subarray(0, totalSteps));
   acceptance.set(trace.acceptance.subarray(0, totalSteps));
-  return { losses, acceptance };
+  if (!trace.baseLosses) return { losses, acceptance };
+  const baseLosses = new Float32Array(totalSteps).fill(NaN);
+  baseLosses.set(trace.baseLosses.subarray(0, totalSteps));
+  return { losses, acceptance, baseLosses };
 }
 
 /** The steps kept as draws: every `stepsBetweenDraws`-th after burn-in. */
@@ -548,7 +591,11 @@ export function llcFromChains(
 ): LlcResult {
   const s = ctx.settings;
   const kept = keptIndices(s);
-  const lossTraces = traces.map((t) => kept.map((i) => t.losses[i]));
+  // With the control variate a draw is L_m(w_t) − L_m(w*) + L_n(w*): the same mean as L_m(w_t),
+  // so λ̂ (eq. 13) and every diagnostic read it as they read the plain loss.
+  const lossTraces = traces.map((t) =>
+    kept.map((i) => (t.baseLosses ? t.losses[i] - t.baseLosses[i] + ctx.initLoss : t.losses[i])),
+  );
   const acceptanceTraces = traces.map((t) => kept.map((i) => t.acceptance[i]));
   const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
   const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, ctx.initLoss, s.nbeta));
