@@ -11,6 +11,8 @@ import {
   batteryProblems,
   BatteryProgress,
   BatteryResult,
+  BATTERY_SAMPLER,
+  batterySettings,
   batterySummary,
   quantile,
   resolveBatteryOptions,
@@ -264,4 +266,13 @@ test('a short real run: finite λ̂ with MCSE > 0 per problem, progress to 100 %
   });
   assert.equal(again[0].estimate, reg.estimate);
   assert.equal(batterySummary(results).problems, 2);
+});
+
+test('the control variate is part of the battery settings (a run with it never reuses plain results), and absent when off', () => {
+  const plain = batterySettings(BATTERY_SAMPLER, 2000);
+  const cv = batterySettings({ ...BATTERY_SAMPLER, controlVariate: true }, 2000);
+  assert.ok(!('controlVariate' in plain.sampler));
+  assert.equal(cv.sampler.controlVariate, true);
+  assert.notDeepEqual(cv, plain);
+  assert.deepEqual(batterySettings({ ...BATTERY_SAMPLER, controlVariate: false }, 2000), plain);
 });
