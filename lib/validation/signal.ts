@@ -14,8 +14,8 @@
  * (Watanabe's F_n ≈ nL_n + λ log n). Their ratio μ = nσ_r² / (2(λ(r) − λ(r−1)) log n), the
  * free-energy margin, is ≈ 1 where the two phases trade places. Reported, not scored: where the
  * crossover ends has no closed form at this n, and on the held-back battery (battery-shapes1.json)
- * 2-6-6-10 rank 2 is 11–13 % low at μ = 6–7 — there by the chains' slow wandering, not the rank:
- * 24,000 draws give 9.95 ± 0.48 against λ = 10 (README, Validation).
+ * 2-6-6-10 rank 2 is 11–13 % low at μ = 6–7 — there because its chains are too short for their
+ * slowest direction, not the rank: 24,000 draws give 9.95 and 10.10 against λ = 10 (README, Validation).
  */
 import { dlnLambda } from './aoyagi';
 import { dlnTrueWeights } from './groundtruth';
