@@ -314,6 +314,14 @@ export function sgldStep(
   }
 }
 
+/** A new array of `length` of a's type holding a's first values, the rest `fill`. */
+function resized<A extends Float32Array | Float64Array>(a: A, length: number, fill = 0): A {
+  const b = new (a.constructor as new (n: number) => A)(length);
+  b.fill(fill);
+  b.set(a.subarray(0, length));
+  return b;
+}
+
 /** Losses are read back in blocks of this many steps, not per step (and a chain is checked for divergence as often). */
 export const READBACK_BLOCK = 100;
 
@@ -366,16 +374,9 @@ export function sgldChain(
   const grow = (size: number) => {
     if (size <= losses.length) return;
     const n = Math.max(size, 2 * losses.length);
-    const l = new Float32Array(n);
-    l.set(losses);
-    const a = new Float64Array(n).fill(NaN);
-    a.set(accepted);
-    [losses, accepted] = [l, a];
-    if (withBaseLoss) {
-      const b = new Float32Array(n);
-      b.set(baseLosses);
-      baseLosses = b;
-    }
+    losses = resized(losses, n);
+    accepted = resized(accepted, n, NaN);
+    if (withBaseLoss) baseLosses = resized(baseLosses, n);
   };
   const flush = (): ChainTrace => {
     if (pending.length > 0) {
@@ -542,14 +543,11 @@ export function runChain(
  * would have made them once the loss stopped being finite.
  */
 export function nanPadded(trace: ChainTrace, totalSteps: number): ChainTrace {
-  const losses = new Float32Array(totalSteps).fill(NaN);
-  const acceptance = new Float64Array(totalSteps).fill(NaN);
-  losses.set(trace.losses.subarray(0, totalSteps));
-  acceptance.set(trace.acceptance.subarray(0, totalSteps));
-  if (!trace.baseLosses) return { losses, acceptance };
-  const baseLosses = new Float32Array(totalSteps).fill(NaN);
-  baseLosses.set(trace.baseLosses.subarray(0, totalSteps));
-  return { losses, acceptance, baseLosses };
+  return {
+    losses: resized(trace.losses, totalSteps, NaN),
+    acceptance: resized(trace.acceptance, totalSteps, NaN),
+    ...(trace.baseLosses ? { baseLosses: resized(trace.baseLosses, totalSteps, NaN) } : {}),
+  };
 }
 
 /** The steps kept as draws: every `stepsBetweenDraws`-th after burn-in. */
