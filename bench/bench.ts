@@ -5,6 +5,7 @@
  *
  *   npm run bench                 full run (~15 min on this 2-core machine); writes bench/results.md
  *   npm run bench -- --quick      few reps, fewer engines (~2 min); prints only (add --write to record)
+ *   npm run bench -- --ops        only what a second TensorFlow thread costs per op (~1 min; add --write to record)
  *
  * Options: --quick  --write / --no-write  --no-torch  --no-stock (skip the stock wasm rows)
  * --cpu-cnn (CNN rows on the cpu backend: ~40 s per step)  --python PATH (default: a venv
@@ -39,10 +40,13 @@ import {
 } from './report';
 import { Budget, FC1_FLOPS_PER_EXAMPLE, LABELS, Row } from './steps';
 import { runTorch, TorchInfo, torchPython } from './torch';
+import { OpCost, wakeRoundTrip } from './ops';
 
-const USAGE = 'usage: bench [--quick] [--write|--no-write] [--no-torch] [--no-stock] [--cpu-cnn] [--python PATH]';
+const USAGE =
+  'usage: bench [--quick] [--ops] [--write|--no-write] [--no-torch] [--no-stock] [--cpu-cnn] [--python PATH]';
 const opts = {
   quick: false,
+  ops: false,
   write: undefined as boolean | undefined,
   torch: true,
   stock: true,
@@ -53,6 +57,9 @@ eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
   switch (flag) {
     case '--quick':
       opts.quick = true;
+      break;
+    case '--ops':
+      opts.ops = true;
       break;
     case '--write':
       opts.write = true;
@@ -93,7 +100,8 @@ type Message =
   | { type: 'info'; [k: string]: unknown }
   | { type: 'row'; row: Row }
   | { type: 'memory'; [k: string]: unknown }
-  | { type: 'rate'; exPerSec: number };
+  | { type: 'rate'; exPerSec: number }
+  | { type: 'ops'; ops: OpCost[] };
 
 /** Run one engine job in a child process; rows are printed as they arrive. */
 function runEngine(
@@ -187,11 +195,30 @@ async function main(): Promise<void> {
   console.log(
     `budget: ${BUDGET.warmup} warm-up step(s), ${BUDGET.reps} blocks of ~${BUDGET.repSeconds} s per row; training set ${NUM_TRAIN} MNIST examples on the backend\n`,
   );
+  const threadCounts = m.cores >= 2 ? [1, Math.min(2, m.cores)] : [1];
+  if (opts.ops) {
+    if (!native || threadCounts.length < 2) throw new Error('--ops needs the native engine and 2 cores');
+    const opLines = await secondThreadCost(threadCounts);
+    if (opts.write)
+      writeResults(
+        RESULTS,
+        [
+          `## ${started.toISOString().replace('T', ' ').slice(0, 16)} UTC — \`npm run bench -- --ops\``,
+          '',
+          `- Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}; load average (1/5/15 min) ${loadStart} at start, ${fmtLoad()} at end`,
+          '',
+          '### What a second TensorFlow thread costs per op',
+          '',
+          ...opLines,
+          '',
+        ].join('\n'),
+      );
+    return;
+  }
   const t0 = performance.now();
   makeTask({ labels: LABELS, numTrain: NUM_TRAIN, numTest: DEFAULT_NUM_TEST, seed: 0 });
   const dataSeconds = (performance.now() - t0) / 1000;
 
-  const threadCounts = m.cores >= 2 ? [1, Math.min(2, m.cores)] : [1];
   const engines = await engineRows(native, threadCounts);
   const sweepBackend: EngineJob['backend'] = native ? 'tensorflow' : 'wasm';
   const soloColumn = native ? 'tensorflow 1 thr' : 'wasm ours';
@@ -199,6 +226,7 @@ async function main(): Promise<void> {
   const memLines = await memoryCheck(sweepBackend);
   const { efficiency, effText } = await parallelEfficiency(m.cores, sweepBackend);
   const pairLines = m.cores >= 2 && native ? await pairedRows(torch.torchCols.length > 0) : [];
+  const opLines = native && threadCounts.length > 1 ? await secondThreadCost(threadCounts) : [];
 
   // 6. Sweep estimates from the fastest engine: 2 workers × 1 thread, and 1 worker × every core.
   const estimates = ['quick', 'full'].flatMap((p) => {
@@ -291,6 +319,7 @@ async function main(): Promise<void> {
     ...(pairLines.length
       ? ['### Two cores as the sweeps use them (2 processes × 1 thread)', '', ...pairLines, '']
       : []),
+    ...(opLines.length ? ['### What a second TensorFlow thread costs per op', '', ...opLines, ''] : []),
   ].join('\n');
   writeResults(RESULTS, section);
 }
@@ -459,6 +488,33 @@ async function pairedRows(withTorch: boolean): Promise<string[]> {
     ),
     '',
     `Batch ${batches[0]}; each entry the sum of two concurrent processes' medians (${BUDGET.reps} blocks of ~${BUDGET.repSeconds} s each).`,
+  ];
+  lines.forEach((l) => console.log(l));
+  return lines;
+}
+
+/**
+ * 7. Why the MLP's step is slower with a second thread: single ops of its step, back to back, at 1
+ * and at every core (bench/ops.ts), and the round trip of waking a sleeping thread against a spinning one.
+ */
+async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
+  console.log(`\nper-op cost of a second thread: single ops at ${threadCounts.join(' and ')} intra-op threads ...`);
+  const byThreads: OpCost[][] = [];
+  for (const t of threadCounts)
+    await runEngine({ column: 'ops', backend: 'tensorflow', opReps: opts.quick ? 50 : 200 }, t, (msg) => {
+      if (msg.type === 'ops') byThreads.push(msg.ops);
+    });
+  const wake = await wakeRoundTrip(opts.quick ? 2_000 : 20_000);
+  const [one, many] = [byThreads[0], byThreads[byThreads.length - 1]];
+  const lines = [
+    `| op | operands | µs, ${threadCounts[0]} thr | µs, ${threadCounts[threadCounts.length - 1]} thr | difference µs |`,
+    '|---|---|---|---|---|',
+    ...one.map((o, i) => {
+      const u = many[i].us;
+      return `| ${o.name} | ${o.shape} | ${o.us.toFixed(1)} | ${u.toFixed(1)} | ${u - o.us >= 0 ? '+' : ''}${(u - o.us).toFixed(1)} |`;
+    }),
+    '',
+    `Median µs per op over 5 blocks of ops run back to back (bench/ops.ts). Waking a thread and back (two Node threads, Atomics.wait/notify): ${wake.sleeping.toFixed(1)} µs sleeping, ${wake.spinning.toFixed(2)} µs spinning.`,
   ];
   lines.forEach((l) => console.log(l));
   return lines;

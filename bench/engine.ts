@@ -3,11 +3,11 @@
  * backend, its thread counts (TensorFlow reads TF_NUM_INTRAOP_THREADS when it starts) and
  * its registered gradients are process-wide, so every engine gets a fresh process and no
  * engine's kernels leak into another's rows. Reports over IPC:
- *   {type: 'info', ...}  {type: 'row', row}  {type: 'memory', ...}  {type: 'rate', exPerSec}
+ *   {type: 'info', ...}  {type: 'row', row}  {type: 'memory', ...}  {type: 'rate', exPerSec}  {type: 'ops', ops}
  *
  * Modes: --rows (default): time --archs × --steps × --batches; --memory STEPS: a long SGLD
  * chain from a trained w*, memory before and after; --solo SECONDS: one CNN SGLD block for
- * the parallel-efficiency measurement.
+ * the parallel-efficiency measurement; --ops REPS: single ops (bench/ops.ts), µs each.
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';
@@ -20,6 +20,7 @@ import { unflatten } from '../lib/models/params';
 import { makeTask } from '../lib/data/tasks';
 import { paramShapes } from '../lib/train/train';
 import { Budget, LABELS, measure, sgldStepper, StepKind, trainStepper } from './steps';
+import { opCases, timeOps } from './ops';
 
 export const VARIANTS = ['ours', 'nosimd', 'stock', 'stockfilter'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -39,6 +40,8 @@ export interface EngineJob {
   memoryBatch?: number;
   memoryPretrainSteps?: number;
   soloSeconds?: number;
+  /** Time single ops (bench/ops.ts) instead of steps: this many ops per block. */
+  opReps?: number;
 }
 
 const send = (msg: unknown) =>
@@ -90,6 +93,7 @@ async function main(job: EngineJob): Promise<void> {
     threads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
     simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
   });
+  if (job.opReps != null) return await send({ type: 'ops', ops: timeOps(opCases(), job.opReps) });
   const task = makeTask({ labels: LABELS, numTrain: job.numTrain, numTest: 1, seed: 0 });
   const data = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   try {
