@@ -101,7 +101,7 @@ type Message =
   | { type: 'row'; row: Row }
   | { type: 'memory'; [k: string]: unknown }
   | { type: 'rate'; exPerSec: number }
-  | { type: 'ops'; ops: OpCost[] };
+  | { type: 'ops'; ops: OpCost[]; kernels: { arch: Architecture; step: string; kernels: number }[] };
 
 /** Run one engine job in a child process; rows are printed as they arrive. */
 function runEngine(
@@ -500,12 +500,20 @@ async function pairedRows(withTorch: boolean): Promise<string[]> {
 async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
   console.log(`\nper-op cost of a second thread: single ops at ${threadCounts.join(' and ')} intra-op threads ...`);
   const byThreads: OpCost[][] = [];
+  let kernels: { arch: Architecture; step: string; kernels: number }[] = [];
   for (const t of threadCounts)
-    await runEngine({ column: 'ops', backend: 'tensorflow', opReps: opts.quick ? 50 : 200 }, t, (msg) => {
-      if (msg.type === 'ops') byThreads.push(msg.ops);
-    });
+    await runEngine(
+      { column: 'ops', backend: 'tensorflow', opReps: opts.quick ? 50 : 200, numTrain: 1024 },
+      t,
+      (msg) => {
+        if (msg.type !== 'ops') return;
+        byThreads.push(msg.ops);
+        kernels = msg.kernels;
+      },
+    );
   const wake = await wakeRoundTrip(opts.quick ? 2_000 : 20_000);
   const [one, many] = [byThreads[0], byThreads[byThreads.length - 1]];
+  const dispatchUs = one[one.length - 1].us; // the last case: an add of 10 floats
   const lines = [
     `| op | operands | µs, ${threadCounts[0]} thr | µs, ${threadCounts[threadCounts.length - 1]} thr | difference µs |`,
     '|---|---|---|---|---|',
@@ -515,6 +523,12 @@ async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
     }),
     '',
     `Median µs per op over 5 blocks of ops run back to back (bench/ops.ts). Waking a thread and back (two Node threads, Atomics.wait/notify): ${wake.sleeping.toFixed(1)} µs sleeping, ${wake.spinning.toFixed(2)} µs spinning.`,
+    '',
+    `Kernels per step (batch 256, tf.profile) and their dispatch alone at ${threadCounts[0]} thread (× the 10-float add): ` +
+      kernels
+        .map((k) => `${k.arch} ${k.step} ${k.kernels} (${((k.kernels * dispatchUs) / 1000).toFixed(2)} ms)`)
+        .join(', ') +
+      '.',
   ];
   lines.forEach((l) => console.log(l));
   return lines;

@@ -20,7 +20,7 @@ import { unflatten } from '../lib/models/params';
 import { makeTask } from '../lib/data/tasks';
 import { paramShapes } from '../lib/train/train';
 import { Budget, LABELS, measure, sgldStepper, StepKind, trainStepper } from './steps';
-import { opCases, timeOps } from './ops';
+import { kernelsPerStep, opCases, timeOps } from './ops';
 
 export const VARIANTS = ['ours', 'nosimd', 'stock', 'stockfilter'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -93,10 +93,10 @@ async function main(job: EngineJob): Promise<void> {
     threads: process.env.TF_NUM_INTRAOP_THREADS ?? 'default',
     simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
   });
-  if (job.opReps != null) return await send({ type: 'ops', ops: timeOps(opCases(), job.opReps) });
   const task = makeTask({ labels: LABELS, numTrain: job.numTrain, numTest: 1, seed: 0 });
   const data = uploadSplit(task.xTrain, task.yTrain, task.inputShape, task.labels);
   try {
+    if (job.opReps != null) return await ops(job, data);
     if (job.memorySteps != null) return await memory(job, data);
     if (job.soloSeconds != null) return await solo(job, data);
     const wanted = job.archs.flatMap((arch) =>
@@ -114,6 +114,22 @@ async function main(job: EngineJob): Promise<void> {
   } finally {
     disposeSplit(data);
   }
+}
+
+/** Single ops, µs each (bench/ops.ts), and how many kernels each model's training and SGLD step launch. */
+async function ops(job: EngineJob, data: ReturnType<typeof uploadSplit>): Promise<void> {
+  const costs = timeOps(opCases(), job.opReps!);
+  const kernels: { arch: Architecture; step: StepKind; kernels: number }[] = [];
+  for (const arch of job.archs)
+    for (const step of ['train', 'sgld'] as const) {
+      const selector = labelSelector(LABELS);
+      const s = (step === 'train' ? trainStepper : sgldStepper)(modelDef(arch), data, selector, 256);
+      kernels.push({ arch, step, kernels: await kernelsPerStep(() => s.step()) });
+      s.finish();
+      s.dispose();
+      selector.dispose();
+    }
+  await send({ type: 'ops', ops: costs, kernels });
 }
 
 /** Memory over a long SGLD chain (CNN) that starts at a trained w*, as a real chain does. */

@@ -30,7 +30,10 @@ export interface OpCost {
 
 const THETA = 118_282; // the MLP's parameter count: Adam's and SGLD's elementwise ops run over all of θ
 
-/** The MLP's products (batch 256, forward and both gradients) and two adds either side of TensorFlow's split threshold. */
+/**
+ * The MLP's products (batch 256, forward and both gradients), two adds either side of TensorFlow's
+ * split threshold, and an add of 10 floats: the cost of dispatching an op from JavaScript at all.
+ */
 export function opCases(): OpCase[] {
   const product = (name: string, a: number[], b: number[], ta = false, tb = false): OpCase => {
     const x = tf.randomNormal(a, 0, 1, 'float32', 1);
@@ -56,7 +59,15 @@ export function opCases(): OpCase[] {
     product('fc3 input gradient', [256, 10], [128, 10], false, true),
     add('add over θ', THETA),
     add('add, 32k', 256 * 128),
+    add('add, 10 (dispatch alone)', 10),
   ];
+}
+
+/** Kernels one step of a stepper launches (tf.profile), after a warm-up step. */
+export async function kernelsPerStep(step: () => void): Promise<number> {
+  step();
+  const profile = await tf.profile(step);
+  return profile.kernels.length;
 }
 
 /** µs per op of each case: `reps` ops back to back per block, median over `blocks` blocks. */
