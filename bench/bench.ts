@@ -39,8 +39,8 @@ import {
   writeResults,
 } from './report';
 import { Budget, FC1_FLOPS_PER_EXAMPLE, LABELS, Row } from './steps';
-import { runTorch, TorchInfo, torchPython } from './torch';
-import { OpCost, wakeRoundTrip } from './ops';
+import { runTorch, runTorchOps, TorchInfo, torchPython } from './torch';
+import { OP_SPECS, OpCost, wakeRoundTrip } from './ops';
 
 const USAGE =
   'usage: bench [--quick] [--ops] [--write|--no-write] [--no-torch] [--no-stock] [--cpu-cnn] [--python PATH]';
@@ -498,35 +498,50 @@ async function pairedRows(withTorch: boolean): Promise<string[]> {
  * and at every core (bench/ops.ts), and the round trip of waking a sleeping thread against a spinning one.
  */
 async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
-  console.log(`\nper-op cost of a second thread: single ops at ${threadCounts.join(' and ')} intra-op threads ...`);
-  const byThreads: OpCost[][] = [];
+  const [lo, hi] = [threadCounts[0], threadCounts[threadCounts.length - 1]];
+  const reps = opts.quick ? 50 : 200;
+  console.log(`\nper-op cost of a second thread: single ops at ${lo} and ${hi} threads ...`);
+  const tfUs: OpCost[][] = [];
   let kernels: { arch: Architecture; step: string; kernels: number }[] = [];
-  for (const t of threadCounts)
-    await runEngine(
-      { column: 'ops', backend: 'tensorflow', opReps: opts.quick ? 50 : 200, numTrain: 1024 },
-      t,
-      (msg) => {
-        if (msg.type !== 'ops') return;
-        byThreads.push(msg.ops);
-        kernels = msg.kernels;
-      },
-    );
+  for (const t of [lo, hi])
+    await runEngine({ column: 'ops', backend: 'tensorflow', opReps: reps, numTrain: 1024 }, t, (msg) => {
+      if (msg.type !== 'ops') return;
+      tfUs.push(msg.ops);
+      kernels = msg.kernels;
+    });
+  const torchUs: { name: string; us: number }[][] = [];
+  let torchNote = opts.torch ? '' : ' (PyTorch skipped: --no-torch)';
+  if (opts.torch)
+    try {
+      const python = opts.python ?? torchPython();
+      for (const t of [lo, hi]) torchUs.push(await runTorchOps(python, t, OP_SPECS, reps));
+    } catch (e) {
+      torchNote = ` (PyTorch not run: ${(e as Error).message})`;
+    }
   const wake = await wakeRoundTrip(opts.quick ? 2_000 : 20_000);
-  const [one, many] = [byThreads[0], byThreads[byThreads.length - 1]];
-  const dispatchUs = one[one.length - 1].us; // the last case: an add of 10 floats
+  const cols = (us: number[]) => {
+    const d = us[1] - us[0];
+    return `${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
+  };
+  const dispatchUs = (costs: { us: number }[]) => costs[costs.length - 1].us; // the last op: an add of 10 floats
   const lines = [
-    `| op | operands | µs, ${threadCounts[0]} thr | µs, ${threadCounts[threadCounts.length - 1]} thr | difference µs |`,
-    '|---|---|---|---|---|',
-    ...one.map((o, i) => {
-      const u = many[i].us;
-      return `| ${o.name} | ${o.shape} | ${o.us.toFixed(1)} | ${u.toFixed(1)} | ${u - o.us >= 0 ? '+' : ''}${(u - o.us).toFixed(1)} |`;
-    }),
+    `| op | operands | tensorflow ${lo} thr µs | tensorflow ${hi} thr µs | difference | ` +
+      (torchUs.length ? `torch ${lo} thr µs | torch ${hi} thr µs | difference |` : ''),
+    `|---|---|---|---|---|${torchUs.length ? '---|---|---|' : ''}`,
+    ...tfUs[0].map(
+      (o, i) =>
+        `| ${o.name} | ${o.shape} | ${cols([tfUs[0][i].us, tfUs[1][i].us])} |` +
+        (torchUs.length ? ` ${cols([torchUs[0][i].us, torchUs[1][i].us])} |` : ''),
+    ),
     '',
-    `Median µs per op over 5 blocks of ops run back to back (bench/ops.ts). Waking a thread and back (two Node threads, Atomics.wait/notify): ${wake.sleeping.toFixed(1)} µs sleeping, ${wake.spinning.toFixed(2)} µs spinning.`,
+    `Median µs per op over 5 blocks of ${reps} ops run back to back (bench/ops.ts; PyTorch: bench/torch_bench.py --ops)${torchNote}. ` +
+      `Waking a thread and back (two Node threads, Atomics.wait/notify): ${wake.sleeping.toFixed(1)} µs sleeping, ${wake.spinning.toFixed(2)} µs spinning.`,
     '',
-    `Kernels per step (batch 256, tf.profile) and their dispatch alone at ${threadCounts[0]} thread (× the 10-float add): ` +
+    `Kernels per step (batch 256, tf.profile) and their dispatch alone at ${lo} thread (× the 10-float add, ${dispatchUs(tfUs[0]).toFixed(1)} µs` +
+      (torchUs.length ? `; PyTorch's: ${dispatchUs(torchUs[0]).toFixed(1)} µs` : '') +
+      '): ' +
       kernels
-        .map((k) => `${k.arch} ${k.step} ${k.kernels} (${((k.kernels * dispatchUs) / 1000).toFixed(2)} ms)`)
+        .map((k) => `${k.arch} ${k.step} ${k.kernels} (${((k.kernels * dispatchUs(tfUs[0])) / 1000).toFixed(2)} ms)`)
         .join(', ') +
       '.',
   ];

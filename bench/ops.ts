@@ -12,17 +12,14 @@ import { Worker } from 'worker_threads';
 import { tf } from '../lib/engine/backend';
 import { median } from '../lib/math/stats';
 
-/** One op on fixed random operands. */
-export interface OpCase {
-  name: string;
-  /** Operand shapes, as printed. */
-  shape: string;
-  run(): tf.Tensor;
-  dispose(): void;
-}
+/** One op of the list, as data: PyTorch's side (bench/torch_bench.py --ops) times the same list. */
+export type OpSpec =
+  | { name: string; kind: 'matmul'; a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }
+  | { name: string; kind: 'add'; n: number };
 
 export interface OpCost {
   name: string;
+  /** Operand shapes, as printed. */
   shape: string;
   /** Median over blocks of µs per op. */
   us: number;
@@ -32,35 +29,47 @@ const THETA = 118_282; // the MLP's parameter count: Adam's and SGLD's elementwi
 
 /**
  * The MLP's products (batch 256, forward and both gradients), two adds either side of TensorFlow's
- * split threshold, and an add of 10 floats: the cost of dispatching an op from JavaScript at all.
+ * split threshold, and an add of 10 floats: the cost of dispatching an op at all.
  */
-export function opCases(): OpCase[] {
-  const product = (name: string, a: number[], b: number[], ta = false, tb = false): OpCase => {
-    const x = tf.randomNormal(a, 0, 1, 'float32', 1);
-    const y = tf.randomNormal(b, 0, 1, 'float32', 2);
-    const t = (s: number[], tr: boolean) => `[${s.join(', ')}]${tr ? 'ᵀ' : ''}`;
+export const OP_SPECS: OpSpec[] = [
+  { name: 'fc1 forward', kind: 'matmul', a: [256, 784], b: [784, 128] },
+  { name: 'fc1 weight gradient', kind: 'matmul', a: [256, 784], b: [256, 128], transposeA: true },
+  { name: 'fc2 forward', kind: 'matmul', a: [256, 128], b: [128, 128] },
+  { name: 'fc2 weight gradient', kind: 'matmul', a: [256, 128], b: [256, 128], transposeA: true },
+  { name: 'fc3 forward', kind: 'matmul', a: [256, 128], b: [128, 10] },
+  { name: 'fc3 input gradient', kind: 'matmul', a: [256, 10], b: [128, 10], transposeB: true },
+  { name: 'add over θ', kind: 'add', n: THETA },
+  { name: 'add, 32k', kind: 'add', n: 256 * 128 },
+  { name: 'add, 10 (dispatch alone)', kind: 'add', n: 10 },
+];
+
+/** How an op's operands print: `[256, 784]ᵀ · [256, 128]`, `[10] + [10]`. */
+export function opShape(o: OpSpec): string {
+  const t = (s: number[], tr?: boolean) => `[${s.join(', ')}]${tr ? 'ᵀ' : ''}`;
+  return o.kind === 'matmul' ? `${t(o.a, o.transposeA)} · ${t(o.b, o.transposeB)}` : `[${o.n}] + [${o.n}]`;
+}
+
+/** One op on fixed random operands, ready to run on the current backend. */
+export interface OpCase {
+  spec: OpSpec;
+  run(): tf.Tensor;
+  dispose(): void;
+}
+
+export function opCases(specs: OpSpec[] = OP_SPECS): OpCase[] {
+  return specs.map((spec) => {
+    if (spec.kind === 'add') {
+      const x = tf.randomNormal([spec.n], 0, 1, 'float32', 3);
+      return { spec, run: () => tf.add(x, x), dispose: () => x.dispose() };
+    }
+    const x = tf.randomNormal(spec.a, 0, 1, 'float32', 1);
+    const y = tf.randomNormal(spec.b, 0, 1, 'float32', 2);
     return {
-      name,
-      shape: `${t(a, ta)} · ${t(b, tb)}`,
-      run: () => tf.matMul(x, y, ta, tb),
+      spec,
+      run: () => tf.matMul(x, y, spec.transposeA, spec.transposeB),
       dispose: () => tf.dispose([x, y]),
     };
-  };
-  const add = (name: string, n: number): OpCase => {
-    const x = tf.randomNormal([n], 0, 1, 'float32', 3);
-    return { name, shape: `[${n}] + [${n}]`, run: () => tf.add(x, x), dispose: () => x.dispose() };
-  };
-  return [
-    product('fc1 forward', [256, 784], [784, 128]),
-    product('fc1 weight gradient', [256, 784], [256, 128], true),
-    product('fc2 forward', [256, 128], [128, 128]),
-    product('fc2 weight gradient', [256, 128], [256, 128], true),
-    product('fc3 forward', [256, 128], [128, 10]),
-    product('fc3 input gradient', [256, 10], [128, 10], false, true),
-    add('add over θ', THETA),
-    add('add, 32k', 256 * 128),
-    add('add, 10 (dispatch alone)', 10),
-  ];
+  });
 }
 
 /** Kernels one step of a stepper launches (tf.profile), after a warm-up step. */
@@ -81,7 +90,7 @@ export function timeOps(cases: OpCase[], reps = 200, blocks = 5): OpCost[] {
       us.push(((performance.now() - t) * 1000) / reps);
     }
     c.dispose();
-    return { name: c.name, shape: c.shape, us: median(us) };
+    return { name: c.spec.name, shape: opShape(c.spec), us: median(us) };
   });
 }
 

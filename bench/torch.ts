@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { repoPath } from '../lib/experiments/paths';
 import { Architecture } from '../lib/models/models';
+import { OpSpec } from './ops';
 import { Budget, Row } from './steps';
 
 export const TORCH_VERSION = '2.13.0';
@@ -53,7 +54,7 @@ export function torchPython(): string {
 }
 
 /** Run torch_bench.py at `threads`; `onRow` gets each row as it comes. */
-export function runTorch(
+export async function runTorch(
   python: string,
   threads: number,
   opts: { archs: Architecture[]; batches: number[]; budget: Budget; numTrain: number },
@@ -61,32 +62,69 @@ export function runTorch(
 ): Promise<TorchInfo | null> {
   const column = `torch ${threads} thr`;
   let info: TorchInfo | null = null;
+  const args = [
+    repoPath('bench', 'torch_bench.py'),
+    '--threads',
+    String(threads),
+    '--archs',
+    opts.archs.join(','),
+    '--batches',
+    opts.batches.join(','),
+    '--steps',
+    'train,sgld,fc1',
+    '--warmup',
+    String(opts.budget.warmup),
+    '--reps',
+    String(opts.budget.reps),
+    '--rep-seconds',
+    String(opts.budget.repSeconds),
+    '--num-train',
+    String(opts.numTrain),
+  ];
+  await runTorchScript(python, threads, args, (msg) => {
+    if (msg.type === 'info') info = msg as unknown as TorchInfo;
+    else if (msg.type === 'row')
+      onRow({
+        column,
+        arch: msg.arch as Architecture,
+        step: msg.step as Row['step'],
+        batch: msg.batch as number,
+        stepsPerRep: msg.steps_per_rep as number,
+        repSeconds: msg.rep_seconds as number[],
+      });
+  });
+  return info;
+}
+
+/** PyTorch's µs per op of each spec (bench/ops.ts), at `threads` threads. */
+export async function runTorchOps(
+  python: string,
+  threads: number,
+  specs: OpSpec[],
+  reps: number,
+): Promise<{ name: string; us: number }[]> {
+  let ops: { name: string; us: number }[] = [];
+  const args = [repoPath('bench', 'torch_bench.py'), '--threads', String(threads), '--ops', JSON.stringify(specs)];
+  await runTorchScript(python, threads, [...args, '--op-reps', String(reps)], (msg) => {
+    if (msg.type === 'ops') ops = msg.ops as typeof ops;
+  });
+  return ops;
+}
+
+/** Run torch_bench.py with its thread counts pinned; each JSON line of its output goes to onMessage. */
+function runTorchScript(
+  python: string,
+  threads: number,
+  args: string[],
+  onMessage: (msg: Record<string, unknown>) => void,
+): Promise<void> {
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+  };
   return new Promise((resolve, reject) => {
-    const args = [
-      repoPath('bench', 'torch_bench.py'),
-      '--threads',
-      String(threads),
-      '--archs',
-      opts.archs.join(','),
-      '--batches',
-      opts.batches.join(','),
-      '--steps',
-      'train,sgld,fc1',
-      '--warmup',
-      String(opts.budget.warmup),
-      '--reps',
-      String(opts.budget.reps),
-      '--rep-seconds',
-      String(opts.budget.repSeconds),
-      '--num-train',
-      String(opts.numTrain),
-    ];
-    const env = {
-      ...process.env,
-      OMP_NUM_THREADS: String(threads),
-      OPENBLAS_NUM_THREADS: String(threads),
-      MKL_NUM_THREADS: String(threads),
-    };
     const p = spawn(python, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     p.stdout.on('data', (d) => {
@@ -95,23 +133,10 @@ export function runTorch(
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
-        if (!line.startsWith('{')) continue;
-        const msg = JSON.parse(line);
-        if (msg.type === 'info') info = msg;
-        else if (msg.type === 'row')
-          onRow({
-            column,
-            arch: msg.arch,
-            step: msg.step,
-            batch: msg.batch,
-            stepsPerRep: msg.steps_per_rep,
-            repSeconds: msg.rep_seconds,
-          });
+        if (line.startsWith('{')) onMessage(JSON.parse(line));
       }
     });
     p.on('error', reject);
-    p.on('close', (code) =>
-      code === 0 ? resolve(info) : reject(new Error(`torch_bench.py exited with code ${code}`)),
-    );
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`torch_bench.py exited with code ${code}`))));
   });
 }

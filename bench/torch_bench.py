@@ -3,6 +3,7 @@
 
     python bench/torch_bench.py --threads 1 [--archs mlp,cnn] [--batches 256,512]
         [--steps train,sgld,fc1] [--warmup 3] [--reps 7] [--rep-seconds 1.0] [--num-train 12665]
+    python bench/torch_bench.py --threads 1 --ops JSON [--op-reps 200]
 
 The same models, data layout and steps as lib/models/models.ts, lib/train/train.ts and lib/estimator/llc.ts:
   MLP 784-128-128-10; CNN conv3x3 1->16, maxpool 2, conv3x3 16->16, dense 64, dense 10
@@ -14,6 +15,8 @@ The same models, data layout and steps as lib/models/models.ts, lib/train/train.
          MALA acceptance of each move; losses read back every 100 steps (lib/estimator/llc.ts)
   fc1:   the MLP's largest dense product alone, x[batch, 784] @ W[784, 128] (MLP, first
          batch size only): the ceiling of the MLP's step
+  --ops: single ops back to back, as bench/ops.ts times them on TensorFlow (its OP_SPECS, passed as
+         JSON); prints {"type": "ops", "ops": [{"name", "us"}]}, µs per op, median of 5 blocks
 Inputs are MNIST-shaped (75 % background -1, the rest U(-1, 1)); values do not matter for timing.
 
 Prints JSON lines on stdout: one {"type": "info", ...} (versions, threads, BLAS), then one
@@ -58,6 +61,8 @@ def main():
     ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--rep-seconds', type=float, default=1.0)
     ap.add_argument('--num-train', type=int, default=12665)
+    ap.add_argument('--ops', default=None)
+    ap.add_argument('--op-reps', type=int, default=200)
     args = ap.parse_args()
 
     import torch
@@ -70,6 +75,9 @@ def main():
     except RuntimeError:
         pass
     torch.manual_seed(0)
+    if args.ops is not None:
+        emit({'type': 'ops', 'ops': time_ops(torch, json.loads(args.ops), args.op_reps)})
+        return
 
     def mlp():
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
@@ -206,6 +214,30 @@ def main():
                     times.append(time.perf_counter() - t)
                 emit({'type': 'row', 'arch': arch, 'step': step_name, 'batch': batch, 'threads': torch.get_num_threads(),
                       'steps_per_rep': per_rep, 'rep_seconds': times})
+
+
+def time_ops(torch, specs, reps, blocks=5):
+    """µs per op of each spec (bench/ops.ts OpSpec): reps ops back to back per block, median over blocks."""
+    out = []
+    for spec in specs:
+        if spec['kind'] == 'add':
+            x = torch.randn(spec['n'])
+            op = lambda x=x: x + x
+        else:
+            a, b = torch.randn(*spec['a']), torch.randn(*spec['b'])
+            a = a.t() if spec.get('transposeA') else a
+            b = b.t() if spec.get('transposeB') else b
+            op = lambda a=a, b=b: a @ b
+        for _ in range(20):
+            op()
+        us = []
+        for _ in range(blocks):
+            t = time.perf_counter()
+            for _ in range(reps):
+                op()
+            us.append((time.perf_counter() - t) * 1e6 / reps)
+        out.append({'name': spec['name'], 'us': sorted(us)[blocks // 2]})
+    return out
 
 
 if __name__ == '__main__':

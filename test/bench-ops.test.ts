@@ -20,8 +20,9 @@ test('opCases are the MLP step’s products and θ-sized adds, and timing them l
   });
   // Products yield a weight's shape (a gradient or its transpose's) or an activation [256, units].
   for (const [i, c] of cases.entries())
-    if (c.name.includes('weight gradient')) assert.ok(shapes.includes(out[i].join(',')), `${c.name}: ${out[i]}`);
-  assert.deepEqual(out[cases.findIndex((c) => c.name === 'add over θ')], [numParams(modelDef('mlp'))]);
+    if (c.spec.name.includes('weight gradient'))
+      assert.ok(shapes.includes(out[i].join(',')), `${c.spec.name}: ${out[i]}`);
+  assert.deepEqual(out[cases.findIndex((c) => c.spec.name === 'add over θ')], [numParams(modelDef('mlp'))]);
   const before = tf.memory().numTensors;
   const costs = timeOps(opCases(), 3, 2);
   assert.equal(tf.memory().numTensors, before);
