@@ -5,7 +5,7 @@
  * Why it is measured: the MLP's step gets *slower* with 2 intra-op threads. Each op that
  * TensorFlow's cost model splits hands half its work to a pool thread; between two eager ops the
  * Node thread spends tens of µs in JavaScript, long enough for the pool to go to sleep, so each
- * split op pays a wake-up. Ops too small to split pay nothing. The wake rows price that wake-up on
+ * split op pays a wake-up. Ops too small to split pay nothing. wakeRoundTrip prices that wake-up on
  * this machine (a VM's can be several times a bare machine's).
  */
 import { Worker } from 'worker_threads';
