@@ -40,7 +40,7 @@ import {
 } from './report';
 import { Budget, FC1_FLOPS_PER_EXAMPLE, LABELS, Row } from './steps';
 import { runTorch, runTorchOps, TorchInfo, torchPython } from './torch';
-import { OP_SPECS, OpCost, wakeRoundTrip } from './ops';
+import { DISPATCH_OP, OP_SPECS, OpCost, OPS_HEADING, StepKernels, wakeRoundTrip } from './ops';
 
 const USAGE =
   'usage: bench [--quick] [--ops] [--write|--no-write] [--no-torch] [--no-stock] [--cpu-cnn] [--python PATH]';
@@ -101,7 +101,7 @@ type Message =
   | { type: 'row'; row: Row }
   | { type: 'memory'; [k: string]: unknown }
   | { type: 'rate'; exPerSec: number }
-  | { type: 'ops'; ops: OpCost[]; kernels: { arch: Architecture; step: string; kernels: number }[] };
+  | { type: 'ops'; ops: OpCost[]; kernels: StepKernels[] };
 
 /** Run one engine job in a child process; rows are printed as they arrive. */
 function runEngine(
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
           '',
           `- Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}; load average (1/5/15 min) ${loadStart} at start, ${fmtLoad()} at end`,
           '',
-          '### What a second TensorFlow thread costs per op',
+          OPS_HEADING,
           '',
           ...opLines,
           '',
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
     ...(pairLines.length
       ? ['### Two cores as the sweeps use them (2 processes × 1 thread)', '', ...pairLines, '']
       : []),
-    ...(opLines.length ? ['### What a second TensorFlow thread costs per op', '', ...opLines, ''] : []),
+    ...(opLines.length ? [OPS_HEADING, '', ...opLines, ''] : []),
   ].join('\n');
   writeResults(RESULTS, section);
 }
@@ -502,7 +502,7 @@ async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
   const reps = opts.quick ? 50 : 200;
   console.log(`\nper-op cost of a second thread: single ops at ${lo} and ${hi} threads ...`);
   const tfUs: OpCost[][] = [];
-  let kernels: { arch: Architecture; step: string; kernels: number }[] = [];
+  let kernels: StepKernels[] = [];
   for (const t of [lo, hi])
     await runEngine({ column: 'ops', backend: 'tensorflow', opReps: reps, numTrain: 1024 }, t, (msg) => {
       if (msg.type !== 'ops') return;
@@ -523,7 +523,7 @@ async function secondThreadCost(threadCounts: number[]): Promise<string[]> {
     const d = us[1] - us[0];
     return `${us[0].toFixed(1)} | ${us[1].toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
   };
-  const dispatchUs = (costs: { us: number }[]) => costs[costs.length - 1].us; // the last op: an add of 10 floats
+  const dispatchUs = (costs: { name: string; us: number }[]) => costs.find((c) => c.name === DISPATCH_OP)!.us;
   const lines = [
     `| op | operands | tensorflow ${lo} thr µs | tensorflow ${hi} thr µs | difference | ` +
       (torchUs.length ? `torch ${lo} thr µs | torch ${hi} thr µs | difference |` : ''),

@@ -20,7 +20,7 @@ import { unflatten } from '../lib/models/params';
 import { makeTask } from '../lib/data/tasks';
 import { paramShapes } from '../lib/train/train';
 import { Budget, LABELS, measure, sgldStepper, StepKind, trainStepper } from './steps';
-import { kernelsPerStep, opCases, timeOps } from './ops';
+import { kernelsPerStep, opCases, StepKernels, timeOps } from './ops';
 
 export const VARIANTS = ['ours', 'nosimd', 'stock', 'stockfilter'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -119,7 +119,7 @@ async function main(job: EngineJob): Promise<void> {
 /** Single ops, µs each (bench/ops.ts), and how many kernels each model's training and SGLD step launch. */
 async function ops(job: EngineJob, data: ReturnType<typeof uploadSplit>): Promise<void> {
   const costs = timeOps(opCases(), job.opReps!);
-  const kernels: { arch: Architecture; step: StepKind; kernels: number }[] = [];
+  const kernels: StepKernels[] = [];
   for (const arch of job.archs)
     for (const step of ['train', 'sgld'] as const) {
       const selector = labelSelector(LABELS);

@@ -11,6 +11,7 @@
 import { Worker } from 'worker_threads';
 import { tf } from '../lib/engine/backend';
 import { median } from '../lib/math/stats';
+import { Architecture, modelDef, numParams } from '../lib/models/models';
 
 /** One op of the list, as data: PyTorch's side (bench/torch_bench.py --ops) times the same list. */
 export type OpSpec =
@@ -25,7 +26,18 @@ export interface OpCost {
   us: number;
 }
 
-const THETA = 118_282; // the MLP's parameter count: Adam's and SGLD's elementwise ops run over all of θ
+/** The heading of this measurement in bench/results.md (full runs and `--ops` alone). */
+export const OPS_HEADING = '### What a second TensorFlow thread costs per op';
+
+/** How many kernels one step of a model launches (kernelsPerStep). */
+export interface StepKernels {
+  arch: Architecture;
+  step: 'train' | 'sgld';
+  kernels: number;
+}
+
+/** The op whose time is dispatch alone: the last of OP_SPECS. */
+export const DISPATCH_OP = 'add, 10 (dispatch alone)';
 
 /**
  * The MLP's products (batch 256, forward and both gradients), two adds either side of TensorFlow's
@@ -38,9 +50,10 @@ export const OP_SPECS: OpSpec[] = [
   { name: 'fc2 weight gradient', kind: 'matmul', a: [256, 128], b: [256, 128], transposeA: true },
   { name: 'fc3 forward', kind: 'matmul', a: [256, 128], b: [128, 10] },
   { name: 'fc3 input gradient', kind: 'matmul', a: [256, 10], b: [128, 10], transposeB: true },
-  { name: 'add over θ', kind: 'add', n: THETA },
+  // Adam's and SGLD's elementwise ops run over all of the MLP's θ.
+  { name: 'add over θ', kind: 'add', n: numParams(modelDef('mlp')) },
   { name: 'add, 32k', kind: 'add', n: 256 * 128 },
-  { name: 'add, 10 (dispatch alone)', kind: 'add', n: 10 },
+  { name: DISPATCH_OP, kind: 'add', n: 10 },
 ];
 
 /** How an op's operands print: `[256, 784]ᵀ · [256, 128]`, `[10] + [10]`. */
