@@ -18,7 +18,7 @@
  * problems take ~30 min on a busy 2-core machine, less on an idle one. One core: TensorFlow gets
  * one intra-op thread unless TF_NUM_INTRAOP_THREADS says otherwise (these matrices gain nothing from more).
  * An interrupted battery resumes: results already in the output file under the same settings
- * and the same committed code are reused (--fresh recomputes them).
+ * and the same committed lib/ code are reused (--fresh recomputes them).
  */
 import { execFileSync } from 'child_process';
 import { initBackend } from '../lib/engine/backend';
@@ -35,6 +35,7 @@ import {
   batterySummary,
   problemName,
   resolveBatteryOptions,
+  selectProblems,
   RESULT_TABLE_HEADER,
   resultRow,
   runBattery,
@@ -80,15 +81,22 @@ function table(sampler: LlcOptions, backend: string): void {
   }
 }
 
-/** The committed code the results come from, or null when lib/ has uncommitted changes (then nothing is reused). */
+/**
+ * The commit that last changed lib/ — the code the results come from — or null when lib/ has
+ * uncommitted changes (then nothing is reused). Commits elsewhere (results, README) leave it
+ * alone, so a battery interrupted across sessions resumes.
+ */
 function codeVersion(): string | null {
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoPath(), encoding: 'utf8' }).trim();
+    const lastLibCommit = execFileSync('git', ['log', '-1', '--format=%H', '--', 'lib'], {
+      cwd: repoPath(),
+      encoding: 'utf8',
+    }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], {
       cwd: repoPath(),
       encoding: 'utf8',
     }).trim();
-    return dirty ? null : head;
+    return dirty ? null : lastLibCommit;
   } catch {
     return null;
   }
@@ -129,7 +137,13 @@ function batteryReport(out: string): void {
 function battery(args: ValidateArgs, backend: string): void {
   if (args.report) return batteryReport(args.out ?? repoPath('data', 'validation', 'battery.json'));
   const options = resolveBatteryOptions(args.options);
-  const problems = batteryProblems(options);
+  let problems = batteryProblems(options);
+  try {
+    if (args.only) problems = selectProblems(problems, args.only);
+  } catch (e) {
+    console.error(`validate: --only: ${(e as Error).message}`);
+    process.exit(2);
+  }
   const sampler = { ...BATTERY_SAMPLER, ...args.sampler };
   const settings = batterySettings(sampler, options.n, args.stepCheck);
   const out = args.out ?? repoPath('data', 'validation', 'battery.json');
@@ -150,7 +164,7 @@ function battery(args: ValidateArgs, backend: string): void {
   }
   const depths = [...new Set(problems.map((p) => p.widths.length - 1))].sort().join(', ');
   console.log(
-    `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})`,
+    `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})${args.only ? `; only ${args.only.join(', ')}` : ''}`,
   );
   console.log(
     `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}`,

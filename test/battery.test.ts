@@ -19,6 +19,7 @@ import {
   resultRow,
   runBattery,
   scoreEstimate,
+  selectProblems,
   summaryLines,
 } from '../lib/validation/battery';
 
@@ -275,4 +276,17 @@ test('the control variate is part of the battery settings (a run with it never r
   assert.equal(cv.sampler.controlVariate, true);
   assert.notDeepEqual(cv, plain);
   assert.deepEqual(batterySettings({ ...BATTERY_SAMPLER, controlVariate: false }, 2000), plain);
+});
+
+test("selectProblems keeps the listed ids in the battery's order and names an unknown id with the valid ones", () => {
+  const problems = batteryProblems({ shapes: 2, problemSeeds: [0, 1], regressionDims: [5] });
+  const [a, b] = [problems[3].id, problems[0].id];
+  assert.deepEqual(
+    selectProblems(problems, [a, b]).map((p) => p.id),
+    [b, a],
+  );
+  assert.throws(
+    () => selectProblems(problems, ['dln-nope']),
+    (e: Error) => e.message.includes("no problem 'dln-nope'") && e.message.includes(`valid: ${problems[0].id}`),
+  );
 });

@@ -36,6 +36,13 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
   assert.throws(() => parseValidateArgs(['--seeds', '0']), /--seeds only apply to the battery: add --battery/);
   assert.throws(() => parseValidateArgs(['--battery', '--draws']), /--draws needs a value/);
   assert.throws(() => parseValidateArgs(['--battery', '--battery']), /--battery is given twice/);
+  assert.deepEqual(parseValidateArgs(['--battery', '--only', 'reg-5-s0, dln-5-3-5-r1-s2', '--out', 'x.json']).only, [
+    'reg-5-s0',
+    'dln-5-3-5-r1-s2',
+  ]);
+  assert.throws(() => parseValidateArgs(['--battery', '--only', 'reg-5-s0']), /--only needs --out FILE/);
+  assert.throws(() => parseValidateArgs(['--battery', '--only', 'a,,b', '--out', 'x']), /an empty id in 'a,,b'/);
+  assert.throws(() => parseValidateArgs(['--battery', '--only', 'a,a', '--out', 'x']), /listed twice/);
 });
 
 // ---------------------------------------------------------------- a short real run

@@ -19,9 +19,11 @@ export interface ValidateArgs {
   stepCheck: boolean;
   /** Print the table and summary of the results already in --out, scored by today's code, and run nothing. */
   report: boolean;
+  /** Run only these problem ids (e.g. dln-2-6-6-10-r2-s1); needs its own --out. */
+  only?: string[];
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--out FILE] [--fresh | --report]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--only IDS] [--out FILE] [--fresh | --report]]
                 [--chains N] [--draws N] [--burnin N] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -32,6 +34,8 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --shape-seed N   seed of the shapes; another seed draws a held-back set [default ${BATTERY_DEFAULTS.shapeSeed}]
   --seeds LIST     problem seeds, comma-separated integers ≥ 0 [default ${BATTERY_DEFAULTS.problemSeeds.join(',')}]
   --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
+  --only IDS       run only these problems, comma-separated ids (e.g. dln-2-6-6-10-r2-s1,reg-20-s0);
+                   needs --out, so a subset never replaces the whole battery's file
   --out FILE       results JSON [default data/validation/battery.json]
   --fresh          recompute problems already in --out with the same settings
   --report         print the table and summary of the results in --out (scored by today's code); run nothing
@@ -41,7 +45,7 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
                    controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
 
-const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--out', '--fresh', '--report'];
+const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--only', '--out', '--fresh', '--report'];
 
 /** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
 export function parseValidateArgs(argv: string[]): ValidateArgs {
@@ -84,6 +88,9 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
       case '--seeds':
         a.options.problemSeeds = seedList(flag, value());
         break;
+      case '--only':
+        a.only = idList(flag, value());
+        break;
       case '--out':
         a.out = value();
         break;
@@ -109,6 +116,8 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
   if (!a.battery && !a.help && stray.length)
     throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
   if (a.report && a.fresh) throw new Error('--report prints stored results and --fresh recomputes them: give one');
+  if (a.only && !a.out)
+    throw new Error("--only needs --out FILE: a subset must not replace the whole battery's results");
   return a;
 }
 
@@ -119,4 +128,12 @@ function seedList(flag: string, text: string): number[] {
   });
   if (new Set(seeds).size !== seeds.length) throw new Error(`${flag}: a seed is listed twice in '${text}'`);
   return seeds;
+}
+
+function idList(flag: string, text: string): string[] {
+  const ids = text.split(',').map((t) => t.trim());
+  if (ids.some((id) => id === ''))
+    throw new Error(`${flag}: an empty id in '${text}' (give e.g. dln-5-3-5-r1-s0,reg-20-s1)`);
+  if (new Set(ids).size !== ids.length) throw new Error(`${flag}: an id is listed twice in '${text}'`);
+  return ids;
 }

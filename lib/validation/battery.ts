@@ -184,6 +184,17 @@ export function batteryProblems(options: BatteryOptions = {}): BatteryProblem[] 
   return problems;
 }
 
+/** The problems whose ids are listed, in the battery's order; an unknown id is an error listing the valid ones. */
+export function selectProblems(problems: BatteryProblem[], ids: string[]): BatteryProblem[] {
+  const known = new Set(problems.map((p) => p.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length)
+    throw new Error(
+      `battery: no problem ${unknown.map((id) => `'${id}'`).join(', ')}; valid: ${[...known].join(', ')}`,
+    );
+  return problems.filter((p) => ids.includes(p.id));
+}
+
 /** A readable name: 'DLN 5-3-5 rank 1 (seed 0)', 'regression d = 20 (seed 1)'. */
 export function problemName(p: BatteryProblem): string {
   return p.kind === 'regression'
