@@ -148,6 +148,32 @@ test('control variate: no tensor leaks, with and without the MALA terms; the bas
   assert.ok(Math.abs(mean - full) < 0.05 * full, `mean base loss ${mean} vs L_n(w*) ${full}`);
 });
 
+test('equipartition: the virial (w − w*)·∇U averages d at equilibrium and far less in a chain that has not relaxed', () => {
+  const { data, wStar } = regression(2000, 20, 20);
+  // Relaxes in ≈ 2/(ε·nβ·h) ≈ 25 steps; SGLD's discretisation and minibatch noise add ≈ 4 % (ε·nβ·h/4 + ε·nβ²/(4m)).
+  const relaxed = estimateLlc(mseLoss, wStar, data, {
+    epsilon: 3e-4,
+    gamma: 1,
+    numChains: 2,
+    numDraws: 1000,
+    numBurnin: 200,
+  });
+  for (const e of relaxed.equipartitionPerChain) assert.ok(Math.abs(e - 1) < 0.1, `virial/d ${e}, expected ≈ 1`);
+  // At ε = 1e-6 the same chains need ≈ 7,600 steps; after 200 the offsets hold a few % of their equilibrium spread.
+  const stuck = estimateLlc(mseLoss, wStar, data, {
+    epsilon: 1e-6,
+    gamma: 1,
+    numChains: 2,
+    numDraws: 200,
+    numBurnin: 0,
+  });
+  for (const e of stuck.equipartitionPerChain) assert.ok(e < 0.5, `virial/d ${e}, expected ≪ 1`);
+  // Step 0 is w* itself (virial 0); without the MALA terms nothing is computed.
+  const s = resolveLlcSettings({ epsilon: 3e-4, numChains: 1, numDraws: 10, numBurnin: 0 }, data.n);
+  assert.equal(Math.abs(runChain(mseLoss, wStar, data, s, 0).virial[0]), 0);
+  assert.ok(runChain(mseLoss, wStar, data, s, 0, () => {}, false).virial.every(Number.isNaN));
+});
+
 test('bad options are rejected by name', () => {
   const { data, wStar } = regression(100, 2, 6);
   assert.throws(() => estimateLlc(mseLoss, wStar, data, { epsilon: 0 }), /epsilon must be a positive number, got 0/);

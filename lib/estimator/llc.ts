@@ -26,6 +26,7 @@ import {
   sgldPotential,
   SgldStepSettings,
   sgldUpdate,
+  virialFromDrift,
 } from './sgld';
 import { checkPositive } from '../math/checks';
 
@@ -122,6 +123,13 @@ export interface LlcResult {
   acceptancePerChain: number[];
   /** MALA acceptance of the move into every kept draw, per chain (NaN for a chain's first step, which no move precedes). */
   acceptanceTraces: number[][];
+  /**
+   * Equipartition per chain: the mean over kept draws of the virial (w − w*)·∇U(w), divided by
+   * d. At equilibrium of exp(−U) it is 1 exactly (sgld.ts virialFromDrift); below 1 the chain has
+   * not spread into the localized posterior yet (burn-in too short for 1/(εγ)), above 1 it is
+   * hotter than the posterior (ε too large, or minibatch noise). NaN without the MALA terms.
+   */
+  equipartitionPerChain: number[];
   /** L_n(w*) on the full training set. */
   initLoss: number;
   /** ‖∇L_n(w*)‖ (fullGradNorm): ~0 where w* is a minimum, as the estimator presumes; NaN when not computed. */
@@ -269,9 +277,10 @@ export interface SgldStepResult {
   next: tf.Tensor[];
   /** Minibatch loss at w. */
   loss: tf.Scalar;
-  /** With `withDrift`: −(ε/2)∇U(w) and ‖w − w*‖² (sgld.ts). */
+  /** With `withDrift`: −(ε/2)∇U(w), ‖w − w*‖² and (w − w*)·drift (sgld.ts; the last gives the virial). */
   drift?: tf.Tensor;
   sqDistance?: tf.Scalar;
+  driftDot?: tf.Scalar;
   /** With `withBaseLoss`: the minibatch loss at w* on this step's minibatch. */
   baseLoss?: tf.Scalar;
 }
@@ -306,8 +315,10 @@ export function sgldStep(
       if (w.length !== 1)
         throw new Error(`sgldStep: withDrift needs the flat θ (one tensor, params.ts), got ${w.length} tensors`);
       const drift = sgldDrift(w[0], grads[0], wStar[0], s);
-      const sqDistance = tf.sum(tf.square(tf.sub(w[0], wStar[0]))) as tf.Scalar;
-      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance, ...base };
+      const offset = tf.sub(w[0], wStar[0]);
+      const sqDistance = tf.sum(tf.square(offset)) as tf.Scalar;
+      const driftDot = tf.sum(tf.mul(offset, drift)) as tf.Scalar;
+      return { next: sgldUpdate(w, grads, wStar, noise, s, [drift]), loss, drift, sqDistance, driftDot, ...base };
     });
   } finally {
     tf.dispose(noise);
@@ -329,6 +340,8 @@ export const READBACK_BLOCK = 100;
 export interface ChainTrace {
   losses: Float32Array;
   acceptance: Float64Array;
+  /** The virial (w_t − w*)·∇U(w_t) on step t's minibatch (sgld.ts virialFromDrift; NaN without the MALA terms). */
+  virial: Float64Array;
   /** With the control variate: the loss at w* on step t's minibatch. */
   baseLosses?: Float32Array;
 }
@@ -365,6 +378,7 @@ export function sgldChain(
   const options: SgldStepOptions = { ...s, noiseSegments: segmentSizes(shapes), withDrift: acceptance, withBaseLoss };
   let losses = new Float32Array(Math.max(capacity, READBACK_BLOCK));
   let accepted = new Float64Array(losses.length).fill(NaN);
+  let virial = new Float64Array(losses.length).fill(NaN);
   let baseLosses = new Float32Array(withBaseLoss ? losses.length : 0);
   let theta: tf.Tensor[] = [tf.clone(thetaStar[0])];
   let prev: { w: tf.Tensor; drift: tf.Tensor } | null = null;
@@ -376,6 +390,7 @@ export function sgldChain(
     const n = Math.max(size, 2 * losses.length);
     losses = resized(losses, n);
     accepted = resized(accepted, n, NaN);
+    virial = resized(virial, n, NaN);
     if (withBaseLoss) baseLosses = resized(baseLosses, n);
   };
   const flush = (): ChainTrace => {
@@ -383,8 +398,8 @@ export function sgldChain(
       const stacked = tf.stack(pending);
       const v = stacked.dataSync();
       stacked.dispose();
-      // Per step: [loss, (‖w − w*‖², b·c, ‖c‖² with acceptance), (base loss with the control variate)].
-      const width = (acceptance ? 4 : 1) + (withBaseLoss ? 1 : 0);
+      // Per step: [loss, (‖w − w*‖², (w − w*)·drift, b·c, ‖c‖² with acceptance), (base loss with the control variate)].
+      const width = (acceptance ? 5 : 1) + (withBaseLoss ? 1 : 0);
       grow(flushed + pending.length);
       for (let i = 0; i < pending.length; i++) {
         const t = flushed + i;
@@ -392,9 +407,10 @@ export function sgldChain(
         if (withBaseLoss) baseLosses[t] = v[i * width + width - 1];
         if (!acceptance) continue;
         const potential = sgldPotential(v[i * width], v[i * width + 1], s);
+        virial[t] = virialFromDrift(v[i * width + 2], s.epsilon);
         if (t > 0)
           accepted[t] = acceptanceFromLogRatio(
-            malaLogRatio(v[i * width + 2], v[i * width + 3], potentialPrev, potential, s.epsilon),
+            malaLogRatio(v[i * width + 3], v[i * width + 4], potentialPrev, potential, s.epsilon),
           );
         potentialPrev = potential;
       }
@@ -405,25 +421,33 @@ export function sgldChain(
     return {
       losses: losses.subarray(0, flushed),
       acceptance: accepted.subarray(0, flushed),
+      virial: virial.subarray(0, flushed),
       ...(withBaseLoss ? { baseLosses: baseLosses.subarray(0, flushed) } : {}),
     };
   };
   return {
     step() {
-      const { next, loss, drift, sqDistance, baseLoss } = sgldStep(flat, theta, thetaStar, data, rng, options);
+      const { next, loss, drift, sqDistance, driftDot, baseLoss } = sgldStep(
+        flat,
+        theta,
+        thetaStar,
+        data,
+        rng,
+        options,
+      );
       if (acceptance) {
         const cur = { w: theta[0], drift: drift! };
         const p = prev;
         pending.push(
           tf.tidy(() =>
             tf.concat([
-              tf.stack([loss, sqDistance!]),
+              tf.stack([loss, sqDistance!, driftDot!]),
               p ? malaInnerProducts(p.w, p.drift, cur.w, cur.drift) : tf.zeros([2]),
               ...(baseLoss ? [tf.reshape(baseLoss, [1])] : []),
             ]),
           ),
         );
-        tf.dispose([loss, sqDistance!]);
+        tf.dispose([loss, sqDistance!, driftDot!]);
         if (p) tf.dispose([p.w, p.drift]);
         prev = cur; // θ_t stays alive for the next move's ratio
       } else {
@@ -512,6 +536,7 @@ export function startChain(
       return {
         losses: t.losses.slice(),
         acceptance: t.acceptance.slice(),
+        virial: t.virial.slice(),
         ...(t.baseLosses ? { baseLosses: t.baseLosses.slice() } : {}),
       };
     },
@@ -546,6 +571,7 @@ export function nanPadded(trace: ChainTrace, totalSteps: number): ChainTrace {
   return {
     losses: resized(trace.losses, totalSteps, NaN),
     acceptance: resized(trace.acceptance, totalSteps, NaN),
+    virial: resized(trace.virial, totalSteps, NaN),
     ...(trace.baseLosses ? { baseLosses: resized(trace.baseLosses, totalSteps, NaN) } : {}),
   };
 }
@@ -596,6 +622,7 @@ export function llcFromChains(
   );
   const acceptanceTraces = traces.map((t) => kept.map((i) => t.acceptance[i]));
   const acceptancePerChain = acceptanceTraces.map(meanAcceptance);
+  const equipartitionPerChain = traces.map((t) => mean(kept.map((i) => t.virial[i])) / ctx.numParams);
   const llcPerChain = lossTraces.map((trace) => llcFromLosses(trace, ctx.initLoss, s.nbeta));
   const diagnostics = diagnose(
     {
@@ -619,6 +646,7 @@ export function llcFromChains(
     lossTraces,
     acceptancePerChain,
     acceptanceTraces,
+    equipartitionPerChain,
     initLoss: ctx.initLoss,
     gradNorm: ctx.gradNorm ?? NaN,
     numParams: ctx.numParams,

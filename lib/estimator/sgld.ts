@@ -83,6 +83,17 @@ export function sgldPotential(
   return nbeta * loss + (gamma / 2) * sqDistance;
 }
 
+/**
+ * The virial (w − w*)·∇U(w), from (w − w*)·drift with drift = −(ε/2)∇U. Under exp(−U) its
+ * expectation is d, the number of parameters (equipartition: E[x·∇U] = E[∇·x] = d, integrating
+ * by parts; the localization makes the boundary term vanish). A minibatch gradient is unbiased
+ * for ∇L_n, so the expectation is the same on step t's minibatch. A check of the chain against
+ * its target that needs no true λ: the equipartition theorem of Langevin dynamics.
+ */
+export function virialFromDrift(driftDot: number, epsilon: number): number {
+  return (-2 / epsilon) * driftDot;
+}
+
 /** Acceptance probability min(1, exp(log α)); NaN stays NaN (a diverged step). */
 export function acceptanceFromLogRatio(logRatio: number): number {
   return Number.isNaN(logRatio) ? NaN : Math.min(1, Math.exp(logRatio));

@@ -239,6 +239,8 @@ export interface BatteryResult {
   failedChains: number[];
   llcPerChain: number[];
   acceptancePerChain: number[];
+  /** Mean virial over d per chain (llc.ts equipartitionPerChain): 1 at equilibrium. Absent in results stored before it existed. */
+  equipartitionPerChain?: number[];
   rhatRank: number;
   essBulk: number;
   /** The seed the chains ran with (deriveSeed(sampler seed, problem id)): estimateLlc with it reproduces the row. */
@@ -316,6 +318,7 @@ export function runBattery(
         failedChains: r.diagnostics.failedChains,
         llcPerChain: r.llcPerChain,
         acceptancePerChain: r.acceptancePerChain,
+        equipartitionPerChain: r.equipartitionPerChain,
         rhatRank: r.diagnostics.rhatRank,
         essBulk: r.diagnostics.essBulk,
         samplerSeed,
@@ -478,8 +481,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
 export const RESULT_TABLE_HEADER = [
-  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | free-energy margin μ (λ at rank r − 1) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | flags | s |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | free-energy margin μ (λ at rank r − 1) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | virial / d (range over chains) | flags | s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** One markdown row; wrong and unflagged rows are marked 'SILENT'. */
@@ -491,7 +494,9 @@ export function resultRow(r: BatteryResult, index: number, tolerance = 0.1): str
   const at = resolvedTruth(p, signal);
   const snr = signal ? `${signal.ratio.toFixed(2)}${at != null ? ` (${at})` : ''}` : '–';
   const margin = signal && Number.isFinite(signal.margin) ? `${signal.margin.toFixed(2)} (${signal.lambdaBelow})` : '–';
-  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${margin} | ${localBound(p) ?? '–'} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
+  const eq = r.equipartitionPerChain?.filter(Number.isFinite) ?? [];
+  const virial = eq.length ? `${Math.min(...eq).toFixed(2)}–${Math.max(...eq).toFixed(2)}` : '–';
+  return `| ${index + 1} | ${problemName(p)} | ${p.widths.length - 1} | ${p.numParams} | ${p.truth} | ${snr} | ${margin} | ${localBound(p) ?? '–'} | ${est} | ${pct(r.relError)}${silent ? ' **SILENT**' : ''} | ${r.covered ? 'yes' : 'no'} | ${virial} | ${r.flags.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`;
 }
 
 /** The summary as markdown lines. */
