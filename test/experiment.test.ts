@@ -52,6 +52,12 @@ test('a cell runs once: rerunning reads its result instead of recomputing', () =
   assert.equal(fs.statSync(file).mtimeMs, mtime);
   assert.equal(a.config.k, 2);
   assert.equal(a.lossTraces.length, tiny.llc.numChains);
+  // The equipartition is stored with the row (one finite virial/d per chain).
+  assert.equal(a.equipartitionPerChain?.length, tiny.llc.numChains);
+  assert.ok(
+    a.equipartitionPerChain!.every((e) => Number.isFinite(e) && e > 0),
+    `${a.equipartitionPerChain}`,
+  );
 });
 
 test('NaN and ±Infinity survive a result file (JSON would turn them into null, read as 0)', () => {

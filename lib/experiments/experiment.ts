@@ -69,6 +69,8 @@ export interface ResultRow {
   acceptancePerChain: number[];
   /** Per chain, the acceptance of the move into every kept draw, rounded to 3 decimals. */
   acceptanceTraces: (number | null)[][];
+  /** Mean virial over d per chain (llc.ts equipartitionPerChain; 1 at equilibrium). Absent in rows computed before it was recorded. */
+  equipartitionPerChain?: number[];
   initLoss: number;
   /** ‖∇L_n(w*)‖ at the trained model (absent in rows computed before it was recorded). */
   gradNorm?: number;
@@ -267,6 +269,7 @@ export function runCell(cell: CellConfig, options: RunCellOptions): ResultRow {
     acceptanceTraces: est.acceptanceTraces.map((t) =>
       t.map((a) => (Number.isFinite(a) ? Math.round(a * 1000) / 1000 : null)),
     ),
+    equipartitionPerChain: est.equipartitionPerChain,
     initLoss: est.initLoss,
     gradNorm: est.gradNorm,
     nbeta: est.settings.nbeta,
