@@ -147,7 +147,7 @@ test('claims: the shuffled-orders row pools every (order, seed) curve and says w
   const shuffled = claims([{ profile: 'x', rows: sweep(), cells: 54, shuffled: { rows, cells: 108 } }]).find((c) =>
     c.claim.includes('shuffled'),
   )!;
-  assert.match(shuffled.answers[0], /over 6 \(order, seed\) curves: .* → \*\*the gap widens after 5\*\*/);
+  assert.match(shuffled.answers[0], /over 6 \(order, seed\) curves: .* → \*\*the gap's slope rises after 5\*\*/);
   assert.match(shuffled.answers[0], /\(3 orders × 2 seeds: 108\/108 cells, 0 failed \(left out\)\)/);
   assert.equal(claims([{ profile: 'x', rows: sweep(), cells: 54 }])[3].answers[0], 'not run yet');
 });

@@ -145,6 +145,32 @@ test('divergenceTest: a gap that opens after k = 5 is found, with its hinge; a c
     ),
   );
   assert.ok(flat.lo < 0 && flat.hi > 0, JSON.stringify(flat));
+  // The interaction c: about 6 for the gap that opens at 5, nothing resolved for the constant gap.
+  assert.ok(opens.slopeChangeLo > 3 && opens.slopeChangeHi < 9 && opens.slopeCurves === 5, JSON.stringify(opens));
+  assert.ok(flat.slopeChangeLo < 0 && flat.slopeChangeHi > 0, JSON.stringify(flat));
+});
+
+test('divergenceTest: a gap growing at one rate rises after 5 but does not bend; a convex gap bends with κ̂ near 5', () => {
+  const line = divergenceTest(
+    sweep(
+      (k) => 14 * k,
+      (k) => 10 * k,
+      1,
+    ),
+  );
+  assert.ok(line.lo > 0, JSON.stringify(line)); // the gap at k > 5 exceeds the gap at k ≤ 5 …
+  assert.ok(line.slopeChangeLo < 0 && line.slopeChangeHi > 0, JSON.stringify(line)); // … without a bend
+  // No switch at five, yet the interaction is positive and the hinge lands at 5: κ̂ alone cannot
+  // tell smooth convex growth from a gap that opens at five.
+  const cubic = divergenceTest(
+    sweep(
+      (k) => 10 * k + 0.05 * k ** 3,
+      (k) => 10 * k,
+      0.2,
+    ),
+  );
+  assert.ok(cubic.slopeChangeLo > 0, JSON.stringify(cubic));
+  assert.equal(cubic.hinge, 5);
 });
 
 test('gapAccuracyModel: a gap driven by the accuracy difference loads on accuracy, not on k', () => {

@@ -6,7 +6,14 @@
 import { ResultRow } from '../experiments/experiment';
 import { mean, meanCI } from '../math/stats';
 import { llcFromLosses } from '../estimator/llc';
-import { divergenceAcrossOrders, divergenceTest, droppedReasons, linearityTests, pooledGap } from './summary';
+import {
+  DivergenceTest,
+  divergenceAcrossOrders,
+  divergenceTest,
+  droppedReasons,
+  linearityTests,
+  pooledGap,
+} from './summary';
 import { loadCellResults } from '../experiments/runner';
 import { getProfile, Profile, SweepName, sweepCells } from '../experiments/sweeps';
 import { readCalibration } from '../experiments/calibration';
@@ -136,15 +143,33 @@ function cnnBelowMlp(p: ProfileRows): string {
   return `MLP − CNN pooled over k ${num(g.gap)} ${ci(g.lo, g.hi)} (${pv(g.p)}, ${g.seeds} seeds paired); relative ${num(100 * g.relative)} % ${ci(100 * g.relativeLo, 100 * g.relativeHi)} → ${verdict}`;
 }
 
+/**
+ * "Diverging after 5" read from the interaction c (the gap's slope after k = 5 minus before), not
+ * from the gap's rise alone, which any growing gap — a straight line too — shows. A convex gap
+ * (k², k³) also has c > 0 and a hinge κ̂ of 4–5: c answers "does the gap bend upward", not "does it
+ * switch on at five".
+ */
+function divergenceReading(d: DivergenceTest): string {
+  const rise = `gap at k > 5 minus at k ≤ 5: ${num(d.change)} ${ci(d.lo, d.hi)} (${pv(d.p)}); `;
+  if (d.slopeCurves < 2)
+    return `${rise}slope after 5 minus before: **not testable** (${d.slopeCurves} curve(s) keep two k ≤ 5 and a k > 5 once failed cells are left out)`;
+  const bend = reading(d.slopeChange, d.slopeChangeLo, d.slopeChangeHi, [
+    "**the gap's slope rises after 5**",
+    "**the gap's slope falls after 5**",
+    '**no bend at 5 resolved**',
+  ]);
+  const grows = excludesZero(d.lo, d.hi) && d.change > 0 && !excludesZero(d.slopeChangeLo, d.slopeChangeHi);
+  return (
+    rise +
+    `slope after 5 minus before: ${num(d.slopeChange)} ${ci(d.slopeChangeLo, d.slopeChangeHi)} (${pv(d.slopeChangeP)}) → ${bend}` +
+    (grows ? ' (the gap grows with k)' : '')
+  );
+}
+
 function divergence(p: ProfileRows): string {
   const d = divergenceTest(p.rows, 5);
   if (!(d.seeds > 1)) return 'fewer than 2 seeds with both models';
-  const verdict = reading(d.change, d.lo, d.hi, [
-    '**the gap widens after 5**',
-    '**the gap narrows after 5**',
-    '**no change at 5 resolved**',
-  ]);
-  return `gap at k > 5 minus at k ≤ 5: ${num(d.change)} ${ci(d.lo, d.hi)} (${pv(d.p)}, ${d.seeds} seeds); hinge at k = ${d.hinge} → ${verdict}`;
+  return `${divergenceReading(d)}; ${d.seeds} seeds; hinge at k = ${d.hinge}`;
 }
 
 /** The same test over the shuffled label orders: pooled over every (order, seed) curve, and where each order bends. */
@@ -152,17 +177,11 @@ function shuffledDivergence(p: ProfileRows): string {
   const s = p.shuffled;
   if (!s || !s.rows.length) return 'not run yet';
   const o = divergenceAcrossOrders(s.rows, 5);
-  const d = o.pooled;
-  const verdict = reading(d.change, d.lo, d.hi, [
-    '**the gap widens after 5**',
-    '**the gap narrows after 5**',
-    '**no change at 5 resolved**',
-  ]);
   const orders = new Set(s.rows.map((r) => r.order)).size;
   const seeds = new Set(s.rows.map((r) => r.seed)).size;
   const failed = s.rows.filter((r) => r.failed).length;
   return (
-    `gap at k > 5 minus at k ≤ 5 over ${d.seeds} (order, seed) curves: ${num(d.change)} ${ci(d.lo, d.hi)} (${pv(d.p)}) → ${verdict}; ` +
+    `over ${o.pooled.seeds} (order, seed) curves: ${divergenceReading(o.pooled)}; ` +
     `hinge κ̂ per order: median ${num(o.hingeMedian, 0)}, range ${num(o.hingeMin, 0)}–${num(o.hingeMax, 0)} ` +
     `(${orders} orders × ${seeds} seeds: ${s.rows.length}/${s.cells} cells, ${failed} failed (left out))`
   );

@@ -536,6 +536,17 @@ export interface DivergenceTest {
   /** The least-squares hinge: gap = a + b·max(0, k − κ) over κ ∈ the k of the rows; κ̂ and its residual sum of squares. */
   hinge: number;
   hingeSlope: number;
+  /**
+   * The interaction with k > split: per curve, c in gap = a + b·k + c·max(0, k − split) (the
+   * slope after the split minus the slope before); mean over curves with its interval and p.
+   * `change` is positive for any growing gap, a straight line included; c is not.
+   */
+  slopeChange: number;
+  slopeChangeLo: number;
+  slopeChangeHi: number;
+  slopeChangeP: number;
+  /** Curves with enough k on both sides of the split to fit c (≥ 4 points, two distinct k ≤ split). */
+  slopeCurves: number;
 }
 
 /**
@@ -545,7 +556,8 @@ export interface DivergenceTest {
  */
 export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOptions = {}): DivergenceTest {
   const pairs = gapPairs(rows, options);
-  const perSeed = [...groupBy(pairs, (p) => `${p.seed}|${p.order}`).values()].flatMap((g) => {
+  const curves = [...groupBy(pairs, (p) => `${p.seed}|${p.order}`).values()];
+  const perSeed = curves.flatMap((g) => {
     const lo = g.filter((p) => p.k <= split);
     const hi = g.filter((p) => p.k > split);
     if (!lo.length || !hi.length) return [];
@@ -553,6 +565,16 @@ export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOpt
     return [m(hi) - m(lo)];
   });
   const ci = meanCI(perSeed, options.level);
+  const perCurveSlopeChange = curves.flatMap((g) => {
+    if (g.length < 4 || new Set(g.filter((p) => p.k <= split).map((p) => p.k)).size < 2) return [];
+    if (!g.some((p) => p.k > split)) return [];
+    const fit = ols(
+      { intercept: g.map(() => 1), k: g.map((p) => p.k), after: g.map((p) => Math.max(0, p.k - split)) },
+      g.map((p) => p.mlp.llcMean - p.cnn.llcMean),
+    );
+    return [fit.coefficients[2].estimate];
+  });
+  const sc = meanCI(perCurveSlopeChange, options.level);
   const ks = [...new Set(pairs.map((p) => p.k))].sort((a, b) => a - b);
   const gaps = pairs.map((p) => p.mlp.llcMean - p.cnn.llcMean);
   let best = { kappa: NaN, sse: Infinity, slope: NaN };
@@ -574,6 +596,11 @@ export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOpt
     seeds: ci.n,
     hinge: best.kappa,
     hingeSlope: best.slope,
+    slopeChange: sc.mean,
+    slopeChangeLo: sc.lo,
+    slopeChangeHi: sc.hi,
+    slopeChangeP: sc.n > 1 ? tTwoSidedP(sc.mean / (sc.sd / Math.sqrt(sc.n)), sc.n - 1) : NaN,
+    slopeCurves: sc.n,
   };
 }
 
