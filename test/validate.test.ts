@@ -25,6 +25,15 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
   });
   assert.equal(parseValidateArgs(['--battery', '--step-check']).stepCheck, true);
   assert.deepEqual(parseValidateArgs(['--battery', '--control-variate']).sampler, { controlVariate: true });
+  assert.deepEqual(parseValidateArgs(['--battery', '--epsilon', '1e-5', '--batch-size', '2000']).sampler, {
+    epsilon: 1e-5,
+    batchSize: 2000,
+  });
+  assert.throws(
+    () => parseValidateArgs(['--epsilon', '2']),
+    /--epsilon must be a number in \(0, 1\), e.g. 1e-5, got '2'/,
+  );
+  assert.throws(() => parseValidateArgs(['--batch-size', '0']), /--batch-size must be a positive integer, got '0'/);
   assert.equal(parseValidateArgs(['--battery', '--report']).report, true);
   assert.throws(() => parseValidateArgs(['--battery', '--report', '--fresh']), /give one/);
   assert.throws(() => parseValidateArgs(['--report']), /--report only apply to the battery/);

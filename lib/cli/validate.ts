@@ -3,14 +3,14 @@
  */
 import { BATTERY_DEFAULTS, BATTERY_SAMPLER, BatteryOptions } from '../validation/battery';
 import { LlcOptions } from '../estimator/llc';
-import { eachFlag, nonNegativeInt, positiveInt } from './flags';
+import { eachFlag, nonNegativeInt, parseNumber, positiveInt } from './flags';
 
 export interface ValidateArgs {
   battery: boolean;
   help: boolean;
   /** Battery options from --shapes, --shape-seed, --seeds. */
   options: BatteryOptions;
-  /** Sampler overrides from --chains, --draws, --burnin, --control-variate. */
+  /** Sampler overrides from --chains, --draws, --burnin, --epsilon, --batch-size, --control-variate. */
   sampler: LlcOptions;
   out?: string;
   /** Recompute every problem even if the output file holds results of the same settings. */
@@ -24,7 +24,7 @@ export interface ValidateArgs {
 }
 
 export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--only IDS] [--out FILE] [--fresh | --report]]
-                [--chains N] [--draws N] [--burnin N] [--control-variate] [--help]`;
+                [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
 
@@ -42,6 +42,9 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]
+  --epsilon X      SGLD step size, a number in (0, 1) [default ${BATTERY_SAMPLER.epsilon}]
+  --batch-size M   examples per SGLD step (m, drawn with replacement); m = n = 2000 has 8× less
+                   minibatch gradient variance than the default [default ${BATTERY_SAMPLER.batchSize}]
   --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
                    controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
 
@@ -103,12 +106,18 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
       case '--burnin':
         a.sampler.numBurnin = nonNegativeInt(flag, value());
         break;
+      case '--epsilon':
+        a.sampler.epsilon = parseNumber(flag, value(), (v) => v > 0 && v < 1, 'a number in (0, 1), e.g. 1e-5');
+        break;
+      case '--batch-size':
+        a.sampler.batchSize = positiveInt(flag, value());
+        break;
       case '--control-variate':
         a.sampler.controlVariate = true;
         break;
       default:
         throw new Error(
-          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --control-variate, --help\n${VALIDATE_USAGE}`,
+          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --epsilon, --batch-size, --control-variate, --help\n${VALIDATE_USAGE}`,
         );
     }
   });
