@@ -13,6 +13,8 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
   const a = parseValidateArgs(['--battery', '--seeds', '0,3', '--draws=500', '--shapes', '4', '--shape-seed', '9']);
   assert.equal(a.battery, true);
   assert.deepEqual(a.options, { problemSeeds: [0, 3], shapes: 4, shapeSeed: 9 });
+  assert.equal(parseValidateArgs(['--battery', '--n', '20000']).options.n, 20000);
+  assert.throws(() => parseValidateArgs(['--n', '20000']), /--n only apply to the battery: add --battery/);
   assert.deepEqual(a.sampler, { numDraws: 500 });
   assert.deepEqual(parseValidateArgs([]), {
     battery: false,

@@ -8,7 +8,7 @@ import { eachFlag, nonNegativeInt, parseNumber, positiveInt } from './flags';
 export interface ValidateArgs {
   battery: boolean;
   help: boolean;
-  /** Battery options from --shapes, --shape-seed, --seeds. */
+  /** Battery options from --shapes, --shape-seed, --seeds, --n. */
   options: BatteryOptions;
   /** Sampler overrides from --chains, --draws, --burnin, --epsilon, --batch-size, --control-variate. */
   sampler: LlcOptions;
@@ -23,7 +23,7 @@ export interface ValidateArgs {
   only?: string[];
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--step-check] [--only IDS] [--out FILE] [--fresh | --report]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check] [--only IDS] [--out FILE] [--fresh | --report]]
                 [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -33,6 +33,7 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --shapes N       random DLN shapes [default ${BATTERY_DEFAULTS.shapes}]
   --shape-seed N   seed of the shapes; another seed draws a held-back set [default ${BATTERY_DEFAULTS.shapeSeed}]
   --seeds LIST     problem seeds, comma-separated integers ≥ 0 [default ${BATTERY_DEFAULTS.problemSeeds.join(',')}]
+  --n N            training examples per problem; nβ = n/log n follows [default ${BATTERY_DEFAULTS.n}]
   --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
   --only IDS       run only these problems, comma-separated ids (e.g. dln-2-6-6-10-r2-s1,reg-20-s0);
                    needs --out, so a subset never replaces the whole battery's file
@@ -48,7 +49,17 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
                    controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
 
-const BATTERY_ONLY = ['--shapes', '--shape-seed', '--seeds', '--step-check', '--only', '--out', '--fresh', '--report'];
+const BATTERY_ONLY = [
+  '--shapes',
+  '--shape-seed',
+  '--seeds',
+  '--n',
+  '--step-check',
+  '--only',
+  '--out',
+  '--fresh',
+  '--report',
+];
 
 /** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
 export function parseValidateArgs(argv: string[]): ValidateArgs {
@@ -87,6 +98,9 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       case '--shape-seed':
         a.options.shapeSeed = nonNegativeInt(flag, value());
+        break;
+      case '--n':
+        a.options.n = positiveInt(flag, value());
         break;
       case '--seeds':
         a.options.problemSeeds = seedList(flag, value());
