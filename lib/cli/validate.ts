@@ -44,8 +44,8 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]
   --epsilon X      SGLD step size, a number in (0, 1) [default ${BATTERY_SAMPLER.epsilon}]
-  --batch-size M   examples per SGLD step (m, drawn with replacement); m = n = 2000 has 8× less
-                   minibatch gradient variance than the default [default ${BATTERY_SAMPLER.batchSize}]
+  --batch-size M   examples per SGLD step (m, drawn with replacement); m = n (2000 unless --n) has
+                   8× less minibatch gradient variance than the default [default ${BATTERY_SAMPLER.batchSize}]
   --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
                    controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
 
@@ -60,6 +60,8 @@ const BATTERY_ONLY = [
   '--fresh',
   '--report',
 ];
+
+const SAMPLER_FLAGS = ['--chains', '--draws', '--burnin', '--epsilon', '--batch-size', '--control-variate'];
 
 /** Parse scripts/validate.ts's command line (pure; errors name the flag, the value and what is valid). */
 export function parseValidateArgs(argv: string[]): ValidateArgs {
@@ -131,7 +133,7 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       default:
         throw new Error(
-          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, --chains, --draws, --burnin, --epsilon, --batch-size, --control-variate, --help\n${VALIDATE_USAGE}`,
+          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, ${SAMPLER_FLAGS.join(', ')}, --help\n${VALIDATE_USAGE}`,
         );
     }
   });

@@ -206,6 +206,11 @@ export function meanCI(xs: number[], level = 0.95): Interval {
   return { mean: m, sd, n, halfWidth, lo: m - halfWidth, hi: m + halfWidth };
 }
 
+/** Two-sided p of the one-sample t-test that an interval's mean is 0 (NaN with fewer than 2 values). */
+export function meanTestP(ci: Interval): number {
+  return ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN;
+}
+
 export interface LinearFit {
   slope: number;
   intercept: number;

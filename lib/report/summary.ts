@@ -18,7 +18,7 @@ import {
   ols,
   OlsFit,
   pairedTTest,
-  tTwoSidedP,
+  meanTestP,
 } from '../math/stats';
 
 export interface SummaryOptions {
@@ -510,17 +510,16 @@ export function pooledGap(rows: ResultRow[], options: SummaryOptions = {}): Pool
     bySeed.map((g) => g.reduce((a, p) => a + relativeGap(p), 0) / g.length),
     options.level,
   );
-  const p = (ci: typeof abs) => (ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN);
   return {
     gap: abs.mean,
     lo: abs.lo,
     hi: abs.hi,
-    p: p(abs),
+    p: meanTestP(abs),
     seeds: abs.n,
     relative: rel.mean,
     relativeLo: rel.lo,
     relativeHi: rel.hi,
-    relativeP: p(rel),
+    relativeP: meanTestP(rel),
   };
 }
 
@@ -592,14 +591,14 @@ export function divergenceTest(rows: ResultRow[], split = 5, options: SummaryOpt
     change: ci.mean,
     lo: ci.lo,
     hi: ci.hi,
-    p: ci.n > 1 ? tTwoSidedP(ci.mean / (ci.sd / Math.sqrt(ci.n)), ci.n - 1) : NaN,
+    p: meanTestP(ci),
     seeds: ci.n,
     hinge: best.kappa,
     hingeSlope: best.slope,
     slopeChange: sc.mean,
     slopeChangeLo: sc.lo,
     slopeChangeHi: sc.hi,
-    slopeChangeP: sc.n > 1 ? tTwoSidedP(sc.mean / (sc.sd / Math.sqrt(sc.n)), sc.n - 1) : NaN,
+    slopeChangeP: meanTestP(sc),
     slopeCurves: sc.n,
   };
 }
