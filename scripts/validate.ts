@@ -9,6 +9,12 @@
  *                                    = 45 problems; prints a markdown row per problem and the
  *                                    summary (error distribution, coverage of λ̂ ± 1.96·MCSE,
  *                                    silent failures), writes data/validation/battery.json.
+ *   npm run validate -- --battery --exact
+ *                                    the exact reference of each problem (lib/validation/reference.ts):
+ *                                    λ̂ under the exact localized posterior at the same n, β, γ and w*,
+ *                                    by MALA on the full-data loss; writes data/validation/battery-exact.json.
+ *   npm run validate -- --battery --report --out F --reference R
+ *                                    the SGLD results in F, and their error against the exact references in R
  *   npm run validate -- --help       every flag
  *
  * Sampler (both modes): ε = 3e-5, γ = 1, 4 chains × 6,000 draws after 1,000 burn-in, m = 256,
@@ -42,6 +48,18 @@ import {
   summaryLines,
 } from '../lib/validation/battery';
 import { parseValidateArgs, ValidateArgs, VALIDATE_HELP } from '../lib/cli/validate';
+import {
+  REFERENCE_TABLE_HEADER,
+  ReferenceResult,
+  referenceFor,
+  referenceRow,
+  SAMPLER_ERROR_HEADER,
+  samplerErrorRow,
+  samplerErrors,
+} from '../lib/validation/reference';
+import { EXACT_DEFAULTS, resolveExactOptions } from '../lib/validation/exact';
+import { deriveSeed } from '../lib/math/rng';
+import { BatteryProblem } from '../lib/validation/battery';
 
 const CASES: { widths: number[]; rank?: number }[] = [
   { widths: [10, 1] }, // linear regression, d = 10: λ = 5
@@ -122,7 +140,7 @@ const fileProblem = (v: unknown): string | null =>
     : 'not a battery results file (no settings and results)';
 
 /** --report: the stored results' table and summary as today's code scores them (no sampling). */
-function batteryReport(out: string): void {
+function batteryReport(out: string, reference?: string): void {
   const stored = readJson<BatteryFile>(out, fileProblem);
   if (!stored) throw new Error(`--report: no battery results at ${out}; run \`npm run validate -- --battery\` first`);
   console.log(
@@ -132,10 +150,91 @@ function batteryReport(out: string): void {
   stored.results.forEach((r, i) => console.log(resultRow(r, i)));
   console.log('');
   for (const line of summaryLines(batterySummary(stored.results))) console.log(line);
+  if (!reference) return;
+  const refs = readJson<ReferenceFile>(reference, referenceFileProblem);
+  if (!refs)
+    throw new Error(
+      `--reference: no exact references at ${reference}; run \`npm run validate -- --battery --exact\` first`,
+    );
+  const errors = samplerErrors(stored.results, refs.results);
+  console.log(
+    `\nAgainst the exact references in ${reference} (${errors.length} of ${stored.results.length} problems have one): the sampler's error alone, and the estimand's\n`,
+  );
+  console.log(SAMPLER_ERROR_HEADER.join('\n'));
+  for (const e of errors) console.log(samplerErrorRow(e));
+}
+
+interface ReferenceFile {
+  settings: { exact: ReturnType<typeof resolveExactOptions>; n: number };
+  code: string | null;
+  complete: boolean;
+  results: ReferenceResult[];
+}
+
+const referenceFileProblem = (v: unknown): string | null =>
+  v != null &&
+  typeof v === 'object' &&
+  Array.isArray((v as ReferenceFile).results) &&
+  typeof (v as ReferenceFile).settings === 'object'
+    ? null
+    : 'not an exact-reference file (no settings and results)';
+
+/** --exact: each problem's exact reference (MALA on the exact localized posterior), resumable like the SGLD battery. */
+function exactBattery(args: ValidateArgs, problems: BatteryProblem[], n: number): void {
+  const out = args.out ?? repoPath('data', 'validation', 'battery-exact.json');
+  if (args.report) return exactReport(out);
+  const settings = { exact: resolveExactOptions({}, n), n };
+  const code = codeVersion();
+  const previous = args.fresh ? null : readJson<ReferenceFile>(out, referenceFileProblem);
+  const reused = new Map<string, ReferenceResult>();
+  if (previous && canonicalJson(previous.settings) === canonicalJson(settings) && code && previous.code === code)
+    for (const r of previous.results) reused.set(r.problem.id, r);
+  console.log(
+    `Exact references: ${problems.length} problems; MALA with accept/reject on the full-data loss (lib/validation/exact.ts), γ = ${EXACT_DEFAULTS.gamma}, nβ = n/log n, n = ${n}, ${EXACT_DEFAULTS.numChains} chains from w*, ε tuned to acceptance ${EXACT_DEFAULTS.targetAcceptance} during ${EXACT_DEFAULTS.burninRelaxations} relaxation times of burn-in, ${EXACT_DEFAULTS.drawRelaxations} of draws (at most ${EXACT_DEFAULTS.maxSteps.toLocaleString('en')} steps per chain)`,
+  );
+  if (reused.size)
+    console.error(
+      `reusing ${reused.size} of ${problems.length} references from ${out} (same settings and code; --fresh recomputes them)`,
+    );
+  console.log('');
+  console.log(REFERENCE_TABLE_HEADER.join('\n'));
+  const status = new StatusLine();
+  const results: ReferenceResult[] = [];
+  const save = (complete: boolean) =>
+    writeJsonAtomic(out, { settings, code, complete, results } satisfies ReferenceFile);
+  const start = Date.now();
+  problems.forEach((problem, index) => {
+    const r =
+      reused.get(problem.id) ??
+      referenceFor(problem, deriveSeed(0, problem.id), {
+        onStep: (chain, step, epsilon) =>
+          status.update(
+            `${index + 1}/${problems.length} ${problemName(problem)} chain ${chain + 1}/${EXACT_DEFAULTS.numChains} step ${step.toLocaleString('en')} (ε ${epsilon.toExponential(1)}) ${formatDuration((Date.now() - start) / 1000)} elapsed`,
+          ),
+      });
+    results.push(r);
+    status.done();
+    console.log(referenceRow(r, index));
+    save(false);
+  });
+  save(true);
+  console.log(`\n(${formatDuration((Date.now() - start) / 1000)}; references in ${out})`);
+}
+
+function exactReport(out: string): void {
+  const stored = readJson<ReferenceFile>(out, referenceFileProblem);
+  if (!stored)
+    throw new Error(`--report: no exact references at ${out}; run \`npm run validate -- --battery --exact\` first`);
+  console.log(
+    `Exact references in ${out}: ${stored.results.length} problems${stored.complete ? '' : ' (INCOMPLETE run)'}, n = ${stored.settings.n}, computed by commit ${stored.code ?? 'with uncommitted changes'}\n`,
+  );
+  console.log(REFERENCE_TABLE_HEADER.join('\n'));
+  stored.results.forEach((r, i) => console.log(referenceRow(r, i)));
 }
 
 function battery(args: ValidateArgs, backend: string): void {
-  if (args.report) return batteryReport(args.out ?? repoPath('data', 'validation', 'battery.json'));
+  if (args.report && !args.exact)
+    return batteryReport(args.out ?? repoPath('data', 'validation', 'battery.json'), args.reference);
   const options = resolveBatteryOptions(args.options);
   let problems = batteryProblems(options);
   try {
@@ -144,6 +243,7 @@ function battery(args: ValidateArgs, backend: string): void {
     console.error(`validate: --only: ${(e as Error).message}`);
     process.exit(2);
   }
+  if (args.exact) return exactBattery(args, problems, options.n);
   const sampler = { ...BATTERY_SAMPLER, ...args.sampler };
   const settings = batterySettings(sampler, options.n, args.stepCheck);
   const out = args.out ?? repoPath('data', 'validation', 'battery.json');

@@ -21,9 +21,13 @@ export interface ValidateArgs {
   report: boolean;
   /** Run only these problem ids (e.g. dln-2-6-6-10-r2-s1); needs its own --out. */
   only?: string[];
+  /** Compute the exact reference (validation/reference.ts, MALA on the exact posterior) instead of SGLD. */
+  exact: boolean;
+  /** With --report: the exact references to score the SGLD results against (the sampler's error alone). */
+  reference?: string;
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check] [--only IDS] [--out FILE] [--fresh | --report]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILE]]]
                 [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -37,9 +41,14 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
   --only IDS       run only these problems, comma-separated ids (e.g. dln-2-6-6-10-r2-s1,reg-20-s0);
                    needs --out, so a subset never replaces the whole battery's file
+  --exact          instead of SGLD, the exact reference: each problem's λ̂ under the exact localized
+                   posterior at the same n, β, γ and w* (MALA with accept/reject on the full-data
+                   loss, validation/exact.ts); its error against λ is the estimand's, not the sampler's
+                   [default --out data/validation/battery-exact.json]
   --out FILE       results JSON [default data/validation/battery.json]
   --fresh          recompute problems already in --out with the same settings
   --report         print the table and summary of the results in --out (scored by today's code); run nothing
+  --reference FILE with --report: also score the SGLD results against the exact references in FILE
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]
@@ -59,6 +68,8 @@ const BATTERY_ONLY = [
   '--out',
   '--fresh',
   '--report',
+  '--exact',
+  '--reference',
 ];
 
 const SAMPLER_FLAGS = ['--chains', '--draws', '--burnin', '--epsilon', '--batch-size', '--control-variate'];
@@ -73,6 +84,7 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
     fresh: false,
     stepCheck: false,
     report: false,
+    exact: false,
   };
   const seen: string[] = [];
   eachFlag(argv, VALIDATE_USAGE, (flag, value) => {
@@ -94,6 +106,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       case '--report':
         a.report = true;
+        break;
+      case '--exact':
+        a.exact = true;
+        break;
+      case '--reference':
+        a.reference = value();
         break;
       case '--shapes':
         a.options.shapes = positiveInt(flag, value());
@@ -141,6 +159,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
   if (!a.battery && !a.help && stray.length)
     throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
   if (a.report && a.fresh) throw new Error('--report prints stored results and --fresh recomputes them: give one');
+  if (a.exact && a.stepCheck) throw new Error('--step-check is an SGLD check and --exact runs no SGLD: give one');
+  if (a.reference && !a.report) throw new Error('--reference scores stored results: add --report');
+  if (a.exact && seen.some((f) => SAMPLER_FLAGS.includes(f)))
+    throw new Error(
+      `${seen.filter((f) => SAMPLER_FLAGS.includes(f)).join(', ')} set the SGLD sampler, which --exact does not run`,
+    );
   if (a.only && !a.out)
     throw new Error("--only needs --out FILE: a subset must not replace the whole battery's results");
   return a;
