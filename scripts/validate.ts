@@ -245,7 +245,7 @@ function battery(args: ValidateArgs, backend: string): void {
   }
   if (args.exact) return exactBattery(args, problems, options.n);
   const sampler = { ...BATTERY_SAMPLER, ...args.sampler };
-  const settings = batterySettings(sampler, options.n, args.stepCheck);
+  const settings = batterySettings(sampler, options.n, args.stepCheck, args.stabilityCheck);
   const out = args.out ?? repoPath('data', 'validation', 'battery.json');
   const code = codeVersion();
 
@@ -267,7 +267,7 @@ function battery(args: ValidateArgs, backend: string): void {
     `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})${args.only ? `; only ${args.only.join(', ')}` : ''}`,
   );
   console.log(
-    `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}`,
+    `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}${args.stabilityCheck ? '; stability check: ε·h_max at 4 draws per chain' : ''}`,
   );
   if (reused.size)
     console.error(
@@ -306,6 +306,7 @@ function battery(args: ValidateArgs, backend: string): void {
         },
         undefined,
         args.stepCheck,
+        args.stabilityCheck,
       );
       ran++;
     }

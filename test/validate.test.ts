@@ -23,7 +23,9 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
     sampler: {},
     fresh: false,
     stepCheck: false,
+    stabilityCheck: false,
     report: false,
+    exact: false,
   });
   assert.equal(parseValidateArgs(['--battery', '--step-check']).stepCheck, true);
   assert.deepEqual(parseValidateArgs(['--battery', '--control-variate']).sampler, { controlVariate: true });
@@ -57,3 +59,21 @@ test('validate flags: parsed, and bad ones are errors naming the value and the v
 });
 
 // ---------------------------------------------------------------- a short real run
+
+test('validate --exact and --reference: parsed, and combinations that mean nothing are errors', () => {
+  assert.equal(parseValidateArgs(['--battery', '--exact']).exact, true);
+  assert.equal(parseValidateArgs(['--battery', '--stability-check']).stabilityCheck, true);
+  assert.throws(() => parseValidateArgs(['--battery', '--stability-check', '--step-check']), /give one/);
+  assert.throws(() => parseValidateArgs(['--battery', '--stability-check', '--exact']), /--stability-check is an SGLD check/);
+  assert.equal(parseValidateArgs(['--battery', '--report', '--reference', 'r.json']).reference, 'r.json');
+  assert.throws(() => parseValidateArgs(['--exact']), /--exact only apply to the battery: add --battery/);
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--reference', 'r.json']),
+    /--reference scores stored results: add --report/,
+  );
+  assert.throws(() => parseValidateArgs(['--battery', '--exact', '--step-check']), /give one/);
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--exact', '--epsilon', '1e-5']),
+    /--epsilon set the SGLD sampler, which --exact does not run/,
+  );
+});

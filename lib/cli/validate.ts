@@ -17,6 +17,8 @@ export interface ValidateArgs {
   fresh: boolean;
   /** Also run every problem at ε/2 and flag a λ̂ that moves (estimator/stepcheck.ts). */
   stepCheck: boolean;
+  /** Also measure ε·h_max at each chain's draws and flag a step near SGLD's stability limit (estimator/stability.ts). */
+  stabilityCheck: boolean;
   /** Print the table and summary of the results already in --out, scored by today's code, and run nothing. */
   report: boolean;
   /** Run only these problem ids (e.g. dln-2-6-6-10-r2-s1); needs its own --out. */
@@ -27,7 +29,7 @@ export interface ValidateArgs {
   reference?: string;
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILE]]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --stability-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILE]]]
                 [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -39,6 +41,8 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --seeds LIST     problem seeds, comma-separated integers ≥ 0 [default ${BATTERY_DEFAULTS.problemSeeds.join(',')}]
   --n N            training examples per problem; nβ = n/log n follows [default ${BATTERY_DEFAULTS.n}]
   --step-check     also run each problem at ε/2 and flag λ̂ that moves with the step size (twice the time)
+  --stability-check  also measure ε·h_max (the step against the curvature) at 4 draws of every chain and
+                   flag ε·h_max > 1: near SGLD's stability limit (4) the chain runs hot (estimator/stability.ts)
   --only IDS       run only these problems, comma-separated ids (e.g. dln-2-6-6-10-r2-s1,reg-20-s0);
                    needs --out, so a subset never replaces the whole battery's file
   --exact          instead of SGLD, the exact reference: each problem's λ̂ under the exact localized
@@ -64,6 +68,7 @@ const BATTERY_ONLY = [
   '--seeds',
   '--n',
   '--step-check',
+  '--stability-check',
   '--only',
   '--out',
   '--fresh',
@@ -83,6 +88,7 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
     sampler: {},
     fresh: false,
     stepCheck: false,
+    stabilityCheck: false,
     report: false,
     exact: false,
   };
@@ -103,6 +109,9 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         break;
       case '--step-check':
         a.stepCheck = true;
+        break;
+      case '--stability-check':
+        a.stabilityCheck = true;
         break;
       case '--report':
         a.report = true;
@@ -159,7 +168,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
   if (!a.battery && !a.help && stray.length)
     throw new Error(`${stray.join(', ')} only apply to the battery: add --battery`);
   if (a.report && a.fresh) throw new Error('--report prints stored results and --fresh recomputes them: give one');
-  if (a.exact && a.stepCheck) throw new Error('--step-check is an SGLD check and --exact runs no SGLD: give one');
+  if (a.exact && (a.stepCheck || a.stabilityCheck))
+    throw new Error(
+      `${a.stepCheck ? '--step-check' : '--stability-check'} is an SGLD check and --exact runs no SGLD: give one`,
+    );
+  if (a.stepCheck && a.stabilityCheck)
+    throw new Error('--step-check and --stability-check each run the chains their own way: give one');
   if (a.reference && !a.report) throw new Error('--reference scores stored results: add --report');
   if (a.exact && seen.some((f) => SAMPLER_FLAGS.includes(f)))
     throw new Error(

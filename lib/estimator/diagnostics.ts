@@ -24,7 +24,9 @@ export type FlagCode =
   | 'lowEss'
   | 'lowAcceptance'
   /** λ̂ differs at ε/2 (stepcheck.ts; only when that check is run). */
-  | 'stepSizeDependent';
+  | 'stepSizeDependent'
+  /** ε·h_max at the chain's draws is near SGLD's stability limit (stability.ts; only when that check is run). */
+  | 'nearStabilityLimit';
 
 export interface Flag {
   code: FlagCode;

@@ -488,6 +488,8 @@ export interface ChainRun {
   advance(steps: number, onStep?: () => void): void;
   /** Every step's loss and MALA acceptance so far (over all totalSteps: NaN where not taken). */
   trace(): ChainTrace;
+  /** The chain's weights now, as per-parameter tensors (new tensors; the caller disposes them). */
+  weights(): tf.Tensor[];
   dispose(): void;
 }
 
@@ -540,6 +542,7 @@ export function startChain(
         ...(t.baseLosses ? { baseLosses: t.baseLosses.slice() } : {}),
       };
     },
+    weights: () => c.weights(),
     dispose: () => c.dispose(),
   };
 }

@@ -18,6 +18,7 @@ import { FlagCode } from '../estimator/diagnostics';
 import { dlnProblem } from './groundtruth';
 import { estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
 import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
+import { estimateLlcWithStabilityCheck, StabilityCheck } from '../estimator/stability';
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { median } from '../math/stats';
 import { dlnSignal, DlnSignal } from './signal';
@@ -247,6 +248,8 @@ export interface BatteryResult {
   samplerSeed: number;
   /** λ̂ at ε/2 and the z of the difference, when the battery ran the step-size check (stepcheck.ts). */
   stepCheck?: StepCheck;
+  /** ε·h_max at each chain's probed draws, when the battery ran the stability check (stability.ts). */
+  stability?: StabilityCheck;
   seconds: number;
 }
 
@@ -273,7 +276,8 @@ export interface BatteryProgress {
  * Run every problem with one sampler setting (each problem's chains seeded by its id, so a
  * row can be rerun alone). `onResult` sees each result as it is finished (to print it or save
  * what is done); `stepCheck` also runs each problem at ε/2 and flags a λ̂ that moves
- * (stepcheck.ts). Synchronous, like estimateLlc; tensors are disposed problem by problem.
+ * (stepcheck.ts); `stabilityCheck` measures ε·h_max at each chain's draws (stability.ts).
+ * Synchronous, like estimateLlc; tensors are disposed problem by problem.
  */
 export function runBattery(
   problems: BatteryProblem[],
@@ -281,8 +285,15 @@ export function runBattery(
   onProgress?: (p: BatteryProgress) => void,
   onResult?: (r: BatteryResult, index: number) => void,
   stepCheck = false,
+  stabilityCheck = false,
 ): BatteryResult[] {
-  const estimate = stepCheck ? estimateLlcWithStepCheck : estimateLlc;
+  if (stepCheck && stabilityCheck)
+    throw new Error('runBattery: run the step-size check or the stability check, not both');
+  const estimate = stepCheck
+    ? estimateLlcWithStepCheck
+    : stabilityCheck
+      ? (...a: Parameters<typeof estimateLlc>) => estimateLlcWithStabilityCheck(...a)
+      : estimateLlc;
   const { onStep: _ignored, ...base } = sampler;
   const results: BatteryResult[] = [];
   problems.forEach((problem, index) => {
@@ -323,6 +334,7 @@ export function runBattery(
         essBulk: r.diagnostics.essBulk,
         samplerSeed,
         ...('stepCheck' in r ? { stepCheck: r.stepCheck as StepCheck } : {}),
+        ...('stability' in r ? { stability: r.stability as StabilityCheck } : {}),
         seconds: (Date.now() - start) / 1000,
       };
       results.push(result);
@@ -539,12 +551,21 @@ export function batterySettings(
   sampler: LlcOptions,
   n: number,
   stepCheck = false,
+  stabilityCheck = false,
 ): {
   sampler: ReturnType<typeof resolveLlcSettings>;
   thresholds: LlcOptions['thresholds'];
   n: number;
   stepCheck: boolean;
+  stabilityCheck?: true;
 } {
   const { onStep: _s, thresholds, ...rest } = sampler;
-  return { sampler: resolveLlcSettings(rest, n), thresholds: thresholds ?? {}, n, stepCheck };
+  // stabilityCheck only when on, so results stored before it existed keep their settings.
+  return {
+    sampler: resolveLlcSettings(rest, n),
+    thresholds: thresholds ?? {},
+    n,
+    stepCheck,
+    ...(stabilityCheck ? { stabilityCheck: true as const } : {}),
+  };
 }

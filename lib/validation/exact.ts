@@ -59,19 +59,6 @@ export function dlnStats(widths: number[], x: ArrayLike<number>, y: ArrayLike<nu
   return { widths, n, sxx, sxy, syy: syy / n };
 }
 
-/** Split a flat θ (layers concatenated, each row-major) into per-layer views. */
-export function layerViews(widths: number[], theta: Float64Array): Float64Array[] {
-  const out: Float64Array[] = [];
-  let o = 0;
-  for (let l = 0; l + 1 < widths.length; l++) {
-    const size = widths[l] * widths[l + 1];
-    out.push(theta.subarray(o, (o += size)));
-  }
-  if (o !== theta.length)
-    throw new Error(`layerViews: θ has ${theta.length} numbers; widths ${widths.join('-')} need ${o}`);
-  return out;
-}
-
 /**
  * L_n(θ) and, with `grad`, ∇L_n(θ) written into it (same layout as θ), by a forward pass over
  * the prefix products P_l = W_1···W_l (d_in × widths[l]) and backpropagation of G = ∂L/∂B
@@ -153,6 +140,47 @@ export function dlnLoss(stats: DlnStats, theta: Float64Array, grad?: Float64Arra
   return dlnLossFn(stats)(theta, grad);
 }
 
+/**
+ * The largest eigenvalue h_max of ∇²U at θ (U = nβL_n + (γ/2)‖θ − w*‖²), by power iteration on
+ * finite-difference Hessian–vector products of ∇L_n. An unadjusted Langevin step ε multiplies a
+ * deviation along that direction by 1 − εh/2, so it is stable only while ε·h < 4 (sharpness.ts),
+ * and its stationary variance there is 1/(h(1 − εh/4)) instead of 1/h (the AR(1) recursion): h_max
+ * along the exact posterior says where SGLD at a given ε runs hot or cannot go at all.
+ */
+export function topCurvature(
+  lossFn: DlnLossFn,
+  theta: Float64Array,
+  nbeta: number,
+  gamma: number,
+  iterations = 50,
+): number {
+  const d = theta.length;
+  const v = new Float64Array(d).fill(1 / Math.sqrt(d));
+  const up = new Float64Array(d);
+  const down = new Float64Array(d);
+  const gUp = new Float64Array(d);
+  const gDown = new Float64Array(d);
+  let h = 0;
+  for (let it = 0; it < iterations; it++) {
+    const step = 1e-5 * (1 + Math.sqrt(theta.reduce((s, x) => s + x * x, 0) / d));
+    for (let k = 0; k < d; k++) {
+      up[k] = theta[k] + step * v[k];
+      down[k] = theta[k] - step * v[k];
+    }
+    lossFn(up, gUp);
+    lossFn(down, gDown);
+    let norm = 0;
+    for (let k = 0; k < d; k++) {
+      gUp[k] = (nbeta * (gUp[k] - gDown[k])) / (2 * step) + gamma * v[k];
+      norm += gUp[k] * gUp[k];
+    }
+    norm = Math.sqrt(norm);
+    h = norm;
+    for (let k = 0; k < d; k++) v[k] = gUp[k] / norm;
+  }
+  return h;
+}
+
 export interface ExactLlcOptions {
   /** Localization γ (default 1, the battery's). */
   gamma?: number;
@@ -182,6 +210,8 @@ export interface ExactLlcOptions {
    * early and says so (`capped`), its λ̂ still exact in law but with fewer relaxations behind it.
    */
   maxSteps?: number;
+  /** Draws per chain, evenly spaced, at which to measure h_max (topCurvature; default 0: none). */
+  curvatureDraws?: number;
   /** Progress, called every 10,000 steps of a chain (burn-in and draws; their number is known only once ε is tuned). */
   onStep?: (chain: number, step: number, epsilon: number) => void;
 }
@@ -199,6 +229,7 @@ export const EXACT_DEFAULTS = {
   seed: 0,
   maxKept: 20_000,
   maxSteps: 20_000_000,
+  curvatureDraws: 0,
 };
 
 export interface ExactLlcResult {
@@ -224,6 +255,8 @@ export interface ExactLlcResult {
   relaxations: number[];
   /** A chain hit maxSteps before its burn-in or draws were complete (see maxSteps). */
   capped: boolean;
+  /** h_max (topCurvature) at `curvatureDraws` draws of each chain, pooled; empty when not asked for. */
+  curvature: number[];
   nbeta: number;
   gamma: number;
   initLoss: number;
@@ -304,6 +337,8 @@ export function resolveExactOptions(options: ExactLlcOptions, n: number): Requir
   checkPositive('exactLlc: drawRelaxations', o.drawRelaxations);
   checkPositive('exactLlc: maxKept', o.maxKept, true);
   checkPositive('exactLlc: maxSteps', o.maxSteps, true);
+  if (!Number.isInteger(o.curvatureDraws) || o.curvatureDraws < 0)
+    throw new Error(`exactLlc: curvatureDraws must be an integer ≥ 0, got ${o.curvatureDraws}`);
   if (!(o.targetAcceptance > 0 && o.targetAcceptance < 1))
     throw new Error(`exactLlc: targetAcceptance must lie in (0, 1), got ${o.targetAcceptance}`);
   return o;
@@ -351,6 +386,8 @@ export function exactLocalizedLlc(stats: DlnStats, wStar: Float64Array, options:
     const draws = Math.min(wanted, o.maxSteps - burnin);
     const thin = Math.max(1, Math.ceil(draws / o.maxKept));
     const kept: number[] = [];
+    const curvature: number[] = [];
+    const probeEvery = o.curvatureDraws > 0 ? Math.max(1, Math.floor(draws / o.curvatureDraws)) : Infinity;
     let lossSum = 0;
     let acceptSum = 0;
     let virialSum = 0;
@@ -361,6 +398,8 @@ export function exactLocalizedLlc(stats: DlnStats, wStar: Float64Array, options:
       for (let k = 0; k < d; k++) v += (p.theta[k] - wStar[k]) * p.gradU[k];
       virialSum += v;
       if (t % thin === 0) kept.push(o.nbeta * (p.loss - initLoss));
+      if (t % probeEvery === 0 && curvature.length < o.curvatureDraws)
+        curvature.push(topCurvature(lossFn, p.theta, o.nbeta, o.gamma));
       if ((t + 1) % 10_000 === 0) options.onStep?.(c, burnin + t + 1, epsilon);
     }
     // λ̂ from every draw; its error from the thinned trace (thinning only drops correlated draws).
@@ -375,6 +414,7 @@ export function exactLocalizedLlc(stats: DlnStats, wStar: Float64Array, options:
       draws,
       relaxations: (draws * epsilon * o.gamma) / 2,
       capped: burnin >= burninCap || draws < wanted,
+      curvature,
     };
   });
   const llcPerChain = perChain.map((r) => r.llc);
@@ -393,6 +433,7 @@ export function exactLocalizedLlc(stats: DlnStats, wStar: Float64Array, options:
     draws: perChain.map((r) => r.draws),
     relaxations: perChain.map((r) => r.relaxations),
     capped: perChain.some((r) => r.capped),
+    curvature: perChain.flatMap((r) => r.curvature),
     nbeta: o.nbeta,
     gamma: o.gamma,
     initLoss,

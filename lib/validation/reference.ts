@@ -7,7 +7,7 @@
  *                    the sampler's          the estimand's (finite n, γ)
  *
  * Measured first on DLN 2-9-3 rank 1 seed 0: SGLD at the calibration rule's burn-in gives
- * 3.20 ± 0.05, the exact posterior 3.00 ± 0.01 against λ = 3 — the error was the sampler's.
+ * 3.20 ± 0.05, the exact posterior 2.99 ± 0.01 against λ = 3 — the error was the sampler's.
  */
 import { BatteryProblem, scoreEstimate, BatteryResult, problemName } from './battery';
 import { dlnProblem } from './groundtruth';
