@@ -64,7 +64,10 @@ test('validate --exact and --reference: parsed, and combinations that mean nothi
   assert.equal(parseValidateArgs(['--battery', '--exact']).exact, true);
   assert.equal(parseValidateArgs(['--battery', '--stability-check']).stabilityCheck, true);
   assert.throws(() => parseValidateArgs(['--battery', '--stability-check', '--step-check']), /give one/);
-  assert.throws(() => parseValidateArgs(['--battery', '--stability-check', '--exact']), /--stability-check is an SGLD check/);
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--stability-check', '--exact']),
+    /--stability-check is an SGLD check/,
+  );
   assert.equal(parseValidateArgs(['--battery', '--report', '--reference', 'r.json']).reference, 'r.json');
   assert.throws(() => parseValidateArgs(['--exact']), /--exact only apply to the battery: add --battery/);
   assert.throws(
