@@ -7,6 +7,7 @@ import { dlnProblem } from '../lib/validation/groundtruth';
 import { dlnStats } from '../lib/validation/exact';
 import { singularValues } from '../lib/validation/signal';
 import { setup } from './helpers';
+import { tf } from '../lib/engine/backend';
 
 before(setup);
 
@@ -41,7 +42,9 @@ test('stability check on a regression: the same λ̂ as estimateLlc, ε·h_max =
       [2 / hU, true], // ε·h = 2: stable, but hot along the stiffest direction (variance × 2)
     ] as const) {
       const plain = estimateLlc(p.lossFn, p.wStar, p.data, { ...base, epsilon });
+      const tensorsBefore = tf.memory().numTensors;
       const r = estimateLlcWithStabilityCheck(p.lossFn, p.wStar, p.data, { ...base, epsilon });
+      assert.equal(tf.memory().numTensors, tensorsBefore, 'the probes leak no tensors');
       assert.deepEqual(r.llcPerChain, plain.llcPerChain, 'the probes must not change the chains');
       assert.equal(r.stability.perChain.length, 2);
       for (const v of r.stability.perChain.flat())
