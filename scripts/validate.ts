@@ -120,6 +120,34 @@ function codeVersion(): string | null {
   }
 }
 
+/**
+ * The stored results an interrupted run of the same settings and committed code left behind,
+ * by problem id (only the problems asked for); says on stderr why stored results are not reused.
+ */
+function reusable<R extends { problem: { id: string } }>(
+  previous: { settings: unknown; code: string | null; results: R[] } | null,
+  settings: unknown,
+  code: string | null,
+  problems: BatteryProblem[],
+  out: string,
+): Map<string, R> {
+  const reused = new Map<string, R>();
+  if (!previous || canonicalJson(previous.settings) !== canonicalJson(settings)) return reused;
+  if (code && previous.code === code) {
+    const ids = new Set(problems.map((p) => p.id));
+    for (const r of previous.results) if (ids.has(r.problem.id)) reused.set(r.problem.id, r);
+  } else {
+    console.error(
+      `not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`,
+    );
+  }
+  if (reused.size)
+    console.error(
+      `reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`,
+    );
+  return reused;
+}
+
 interface BatteryFile {
   settings: ReturnType<typeof batterySettings>;
   /** Git commit of the code (null: uncommitted changes in lib/). */
@@ -186,16 +214,10 @@ function exactBattery(args: ValidateArgs, problems: BatteryProblem[], n: number)
   const settings = { exact: resolveExactOptions({}, n), n };
   const code = codeVersion();
   const previous = args.fresh ? null : readJson<ReferenceFile>(out, referenceFileProblem);
-  const reused = new Map<string, ReferenceResult>();
-  if (previous && canonicalJson(previous.settings) === canonicalJson(settings) && code && previous.code === code)
-    for (const r of previous.results) reused.set(r.problem.id, r);
   console.log(
     `Exact references: ${problems.length} problems; MALA with accept/reject on the full-data loss (lib/validation/exact.ts), γ = ${EXACT_DEFAULTS.gamma}, nβ = n/log n, n = ${n}, ${EXACT_DEFAULTS.numChains} chains from w*, ε tuned to acceptance ${EXACT_DEFAULTS.targetAcceptance} during ${EXACT_DEFAULTS.burninRelaxations} relaxation times of burn-in, ${EXACT_DEFAULTS.drawRelaxations} of draws (at most ${EXACT_DEFAULTS.maxSteps.toLocaleString('en')} steps per chain)`,
   );
-  if (reused.size)
-    console.error(
-      `reusing ${reused.size} of ${problems.length} references from ${out} (same settings and code; --fresh recomputes them)`,
-    );
+  const reused = reusable(previous, settings, code, problems, out);
   console.log('');
   console.log(REFERENCE_TABLE_HEADER.join('\n'));
   const status = new StatusLine();
@@ -249,19 +271,7 @@ function battery(args: ValidateArgs, backend: string): void {
   const out = args.out ?? repoPath('data', 'validation', 'battery.json');
   const code = codeVersion();
 
-  // Reuse what an interrupted run of the same settings and committed code left behind.
-  const reused = new Map<string, BatteryResult>();
   const previous = args.fresh ? null : readJson<BatteryFile>(out, fileProblem);
-  if (previous && canonicalJson(previous.settings) === canonicalJson(settings)) {
-    if (code && previous.code === code) {
-      const ids = new Set(problems.map((p) => p.id));
-      for (const r of previous.results) if (ids.has(r.problem.id)) reused.set(r.problem.id, r);
-    } else {
-      console.error(
-        `not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`,
-      );
-    }
-  }
   const depths = [...new Set(problems.map((p) => p.widths.length - 1))].sort().join(', ');
   console.log(
     `Validation battery: ${problems.length} problems (${options.shapes} random DLN shapes, shape seed ${options.shapeSeed}; regressions d = ${options.regressionDims.join(', ')}; depths ${depths}; problem seeds ${options.problemSeeds.join(', ')})${args.only ? `; only ${args.only.join(', ')}` : ''}`,
@@ -269,10 +279,7 @@ function battery(args: ValidateArgs, backend: string): void {
   console.log(
     `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}${args.stabilityCheck ? '; stability check: ε·h_max at 4 draws per chain' : ''}`,
   );
-  if (reused.size)
-    console.error(
-      `reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`,
-    );
+  const reused = reusable(previous, settings, code, problems, out);
   console.log('');
   console.log(RESULT_TABLE_HEADER.join('\n'));
 

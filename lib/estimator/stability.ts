@@ -69,14 +69,13 @@ export function estimateLlcWithStabilityCheck(
 ): LlcResult & { stability: StabilityCheck } {
   const estimate = beginEstimate(lossFn, weights, data, options);
   const s = estimate.settings;
-  const perChainSteps = s.numBurnin + s.numDraws * s.stepsBetweenDraws;
   // Probe after the last step of draws ⌈(i + 1)·numDraws/probes⌉, i = 0..probes−1.
   const probeAt = Array.from(
     { length: probes },
     (_, i) => s.numBurnin + Math.ceil(((i + 1) * s.numDraws) / probes) * s.stepsBetweenDraws,
   );
   let done = 0;
-  const tick = () => options.onStep?.(++done, s.numChains * perChainSteps);
+  const tick = () => options.onStep?.(++done, s.numChains * (s.numBurnin + s.numDraws * s.stepsBetweenDraws));
   const traces: ChainTrace[] = [];
   const perChain: number[][] = [];
   for (let chain = 0; chain < s.numChains; chain++) {
@@ -97,7 +96,7 @@ export function estimateLlcWithStabilityCheck(
           tf.dispose(w);
         }
       }
-      run.advance(perChainSteps - run.step, tick);
+      run.advance(run.totalSteps - run.step, tick);
       traces.push(run.trace());
       perChain.push(probesOfChain);
     } finally {

@@ -490,7 +490,8 @@ export function batterySummary(results: BatteryResult[], tolerance = 0.1): Batte
 
 // ---------------------------------------------------------------- reporting
 
-const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
+/** A relative error as '+12.3 %' ('–' when not finite). */
+export const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 
 export const RESULT_TABLE_HEADER = [
   '| # | problem | L | d | λ | σ_r / noise edge (λ at the resolved rank) | free-energy margin μ (λ at rank r − 1) | rank(J)/2 at w0, if > λ | λ̂ ± MCSE | error | λ in ±1.96·MCSE | virial / d (range over chains) | flags | s |',

@@ -24,6 +24,7 @@ import { chainAgreement, driftZ, mcseMean, mcseOfMean } from '../estimator/diagn
 import { deriveSeed, makeRng, Rng } from '../math/rng';
 import { mean } from '../math/stats';
 import { checkPositive } from '../math/checks';
+import { defaultNbeta } from '../estimator/llc';
 
 /** A DLN regression's data as the loss sees it: S_xx = XᵀX/n, S_xy = XᵀY/n, s_yy = ‖Y‖²/n. */
 export interface DlnStats {
@@ -160,9 +161,9 @@ export function topCurvature(
   const down = new Float64Array(d);
   const gUp = new Float64Array(d);
   const gDown = new Float64Array(d);
+  const step = 1e-5 * (1 + Math.sqrt(theta.reduce((s, x) => s + x * x, 0) / d));
   let h = 0;
   for (let it = 0; it < iterations; it++) {
-    const step = 1e-5 * (1 + Math.sqrt(theta.reduce((s, x) => s + x * x, 0) / d));
     for (let k = 0; k < d; k++) {
       up[k] = theta[k] + step * v[k];
       down[k] = theta[k] - step * v[k];
@@ -328,7 +329,7 @@ export function resolveExactOptions(options: ExactLlcOptions, n: number): Requir
   const unknown = Object.keys(given).filter((k) => !valid.includes(k));
   if (unknown.length)
     throw new Error(`exactLlc: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${valid.join(', ')}`);
-  const o = { ...EXACT_DEFAULTS, nbeta: n / Math.log(n), ...given };
+  const o = { ...EXACT_DEFAULTS, nbeta: defaultNbeta(n), ...given };
   checkPositive('exactLlc: gamma', o.gamma);
   checkPositive('exactLlc: nbeta', o.nbeta);
   checkPositive('exactLlc: numChains', o.numChains, true);

@@ -9,7 +9,7 @@
  * Measured first on DLN 2-9-3 rank 1 seed 0: SGLD at the calibration rule's burn-in gives
  * 3.20 ± 0.05, the exact posterior 2.99 ± 0.01 against λ = 3 — the error was the sampler's.
  */
-import { BatteryProblem, scoreEstimate, BatteryResult, problemName } from './battery';
+import { BatteryProblem, scoreEstimate, BatteryResult, problemName, pct } from './battery';
 import { dlnProblem } from './groundtruth';
 import { dlnStats, DlnStats, exactLocalizedLlc, ExactLlcOptions, ExactLlcResult } from './exact';
 
@@ -43,7 +43,6 @@ export function referenceFor(problem: BatteryProblem, seed: number, options: Exa
   return { problem, estimate: llcMean, mcse: llcMcse, ...scoreEstimate(problem.truth, llcMean, llcMcse), exact };
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %` : '–');
 const range = (xs: number[], digits: number, f = (x: number) => x.toFixed(digits)) =>
   xs.length ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : '–';
 
