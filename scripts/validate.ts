@@ -56,6 +56,9 @@ import {
   SAMPLER_ERROR_HEADER,
   samplerErrorRow,
   samplerErrors,
+  samplerSummary,
+  samplerSummaryLines,
+  estimandMismatch,
 } from '../lib/validation/reference';
 import { EXACT_DEFAULTS, resolveExactOptions } from '../lib/validation/exact';
 import { deriveSeed } from '../lib/math/rng';
@@ -168,7 +171,7 @@ const fileProblem = (v: unknown): string | null =>
     : 'not a battery results file (no settings and results)';
 
 /** --report: the stored results' table and summary as today's code scores them (no sampling). */
-function batteryReport(out: string, reference?: string): void {
+function batteryReport(out: string, reference?: string[]): void {
   const stored = readJson<BatteryFile>(out, fileProblem);
   if (!stored) throw new Error(`--report: no battery results at ${out}; run \`npm run validate -- --battery\` first`);
   console.log(
@@ -179,17 +182,30 @@ function batteryReport(out: string, reference?: string): void {
   console.log('');
   for (const line of summaryLines(batterySummary(stored.results))) console.log(line);
   if (!reference) return;
-  const refs = readJson<ReferenceFile>(reference, referenceFileProblem);
-  if (!refs)
-    throw new Error(
-      `--reference: no exact references at ${reference}; run \`npm run validate -- --battery --exact\` first`,
+  const files = reference.map((file) => {
+    const refs = readJson<ReferenceFile>(file, referenceFileProblem);
+    if (!refs)
+      throw new Error(
+        `--reference: no exact references at ${file}; run \`npm run validate -- --battery --exact\` first`,
+      );
+    const mismatch = estimandMismatch(
+      { n: stored.settings.n, gamma: stored.settings.sampler.gamma, nbeta: stored.settings.sampler.nbeta },
+      { n: refs.settings.n, gamma: refs.settings.exact.gamma, nbeta: refs.settings.exact.nbeta },
     );
-  const errors = samplerErrors(stored.results, refs.results);
+    if (mismatch) throw new Error(`--reference ${file}: ${mismatch}`);
+    return refs;
+  });
+  const errors = samplerErrors(
+    stored.results,
+    files.flatMap((f) => f.results),
+  );
   console.log(
-    `\nAgainst the exact references in ${reference} (${errors.length} of ${stored.results.length} problems have one): the sampler's error alone, and the estimand's\n`,
+    `\nAgainst the exact references in ${reference.join(', ')} (${errors.length} of ${stored.results.length} problems have one): the sampler's error alone, and the estimand's\n`,
   );
   console.log(SAMPLER_ERROR_HEADER.join('\n'));
   for (const e of errors) console.log(samplerErrorRow(e));
+  console.log('');
+  for (const line of samplerSummaryLines(samplerSummary(errors))) console.log(line);
 }
 
 interface ReferenceFile {

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { dlnLoss, dlnLossFn, dlnStats, exactLocalizedLlc, topCurvature } from '../lib/validation/exact';
 import { singularValues } from '../lib/validation/signal';
-import { problemStats, samplerErrors, ReferenceResult } from '../lib/validation/reference';
+import {
+  estimandMismatch,
+  problemStats,
+  samplerErrors,
+  samplerSummary,
+  ReferenceResult,
+} from '../lib/validation/reference';
 import { batteryProblems, BatteryResult } from '../lib/validation/battery';
 import { dlnProblem } from '../lib/validation/groundtruth';
 import { fullLoss } from '../lib/estimator/llc';
@@ -117,8 +123,39 @@ test('samplerErrors: pairs SGLD with the exact reference by id and splits the er
   assert.ok(Math.abs(e.samplerError - 0.125) < 1e-12);
   assert.ok(Math.abs(e.z - 0.5 / Math.hypot(0.1, 0.1)) < 1e-12);
   assert.equal(e.estimandError, ref.relError);
+  assert.equal(samplerErrors([{ ...sgld, problem: { ...problem, n: 2 * problem.n } }], [ref]).length, 0);
+  assert.throws(() => samplerErrors([sgld], [ref, ref]), /has two references/);
   const { stats, wStar, truth } = problemStats(problem);
   assert.equal(wStar.length, problem.numParams);
   assert.equal(stats.n, problem.n);
   assert.equal(truth, problem.truth);
+});
+
+test("samplerSummary: a sampler error over 10 % without a flag is silent; the estimand's own error is listed apart", () => {
+  const [p1, p2, p3] = batteryProblems({ shapes: 3, problemSeeds: [0], regressionDims: [] });
+  const ref = (problem: typeof p1, estimate: number) =>
+    ({ problem, estimate, mcse: 0.05, relError: estimate / problem.truth - 1 }) as ReferenceResult;
+  const sgld = (problem: typeof p1, estimate: number, flags: string[]) =>
+    ({ problem, estimate, mcse: 0.05, flags }) as unknown as BatteryResult;
+  const errors = samplerErrors(
+    [sgld(p1, p1.truth * 1.2, []), sgld(p2, p2.truth * 1.3, ['drifting']), sgld(p3, p3.truth * 0.5 * 1.01, ['lowEss'])],
+    [ref(p1, p1.truth), ref(p2, p2.truth), ref(p3, p3.truth * 0.5)],
+  );
+  const s = samplerSummary(errors);
+  assert.equal(s.paired, 3);
+  assert.equal(s.wrong, 2);
+  assert.equal(s.caught, 1);
+  assert.deepEqual(s.silent, [p1.id]);
+  assert.equal(s.falseAlarms, 1);
+  assert.deepEqual(s.estimandOff, [p3.id]);
+  assert.ok(Math.abs(s.error.maxAbs - 0.3) < 1e-12);
+  assert.ok(Math.abs(s.error.median - 0.2) < 1e-12);
+  assert.equal(samplerSummary(errors, 0.25).silent.length, 0);
+});
+
+test('estimandMismatch: SGLD and exact at another n, γ or nβ do not estimate the same λ̂', () => {
+  const at = { n: 2000, gamma: 1, nbeta: 2000 / Math.log(2000) };
+  assert.equal(estimandMismatch(at, { ...at }), null);
+  assert.match(estimandMismatch(at, { ...at, n: 20000 }) ?? '', /n 2000 vs 20000/);
+  assert.match(estimandMismatch(at, { ...at, gamma: 10, nbeta: 1 }) ?? '', /gamma 1 vs 10, nbeta .* vs 1\)/);
 });

@@ -68,7 +68,19 @@ test('validate --exact and --reference: parsed, and combinations that mean nothi
     () => parseValidateArgs(['--battery', '--stability-check', '--exact']),
     /--stability-check is an SGLD check/,
   );
-  assert.equal(parseValidateArgs(['--battery', '--report', '--reference', 'r.json']).reference, 'r.json');
+  assert.deepEqual(parseValidateArgs(['--battery', '--report', '--reference', 'r.json']).reference, ['r.json']);
+  assert.deepEqual(parseValidateArgs(['--battery', '--report', '--reference', 'a.json,b.json']).reference, [
+    'a.json',
+    'b.json',
+  ]);
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--report', '--reference', 'a.json,']),
+    /an empty file in 'a.json,'/,
+  );
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--report', '--reference', 'a.json,a.json']),
+    /a file is listed twice/,
+  );
   assert.throws(() => parseValidateArgs(['--exact']), /--exact only apply to the battery: add --battery/);
   assert.throws(
     () => parseValidateArgs(['--battery', '--reference', 'r.json']),

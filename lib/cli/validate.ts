@@ -25,11 +25,11 @@ export interface ValidateArgs {
   only?: string[];
   /** Compute the exact reference (validation/reference.ts, MALA on the exact posterior) instead of SGLD. */
   exact: boolean;
-  /** With --report: the exact references to score the SGLD results against (the sampler's error alone). */
-  reference?: string;
+  /** With --report: the exact-reference files (comma-separated, their problems pooled) to score the SGLD results against (the sampler's error alone). */
+  reference?: string[];
 }
 
-export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --stability-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILE]]]
+export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --stability-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILES]]]
                 [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
@@ -52,7 +52,8 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --out FILE       results JSON [default data/validation/battery.json]
   --fresh          recompute problems already in --out with the same settings
   --report         print the table and summary of the results in --out (scored by today's code); run nothing
-  --reference FILE with --report: also score the SGLD results against the exact references in FILE
+  --reference FILES  with --report: also score the SGLD results against the exact references in FILES
+                   (comma-separated; their problems are pooled, a problem in two files is an error)
   --chains N       SGLD chains per problem [default ${BATTERY_SAMPLER.numChains}]
   --draws N        SGLD draws kept per chain [default ${BATTERY_SAMPLER.numDraws}]
   --burnin N       SGLD burn-in steps per chain, an integer ≥ 0 [default ${BATTERY_SAMPLER.numBurnin}]
@@ -120,7 +121,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
         a.exact = true;
         break;
       case '--reference':
-        a.reference = value();
+        a.reference = idList(
+          flag,
+          value(),
+          'file',
+          'data/validation/battery-exact.json,data/validation/more-exact.json',
+        );
         break;
       case '--shapes':
         a.options.shapes = positiveInt(flag, value());
@@ -193,10 +199,9 @@ function seedList(flag: string, text: string): number[] {
   return seeds;
 }
 
-function idList(flag: string, text: string): string[] {
+function idList(flag: string, text: string, what = 'id', example = 'dln-5-3-5-r1-s0,reg-20-s1'): string[] {
   const ids = text.split(',').map((t) => t.trim());
-  if (ids.some((id) => id === ''))
-    throw new Error(`${flag}: an empty id in '${text}' (give e.g. dln-5-3-5-r1-s0,reg-20-s1)`);
-  if (new Set(ids).size !== ids.length) throw new Error(`${flag}: an id is listed twice in '${text}'`);
+  if (ids.some((id) => id === '')) throw new Error(`${flag}: an empty ${what} in '${text}' (give e.g. ${example})`);
+  if (new Set(ids).size !== ids.length) throw new Error(`${flag}: a ${what} is listed twice in '${text}'`);
   return ids;
 }

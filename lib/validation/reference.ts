@@ -9,7 +9,8 @@
  * Measured first on DLN 2-9-3 rank 1 seed 0: SGLD at the calibration rule's burn-in gives
  * 3.20 ± 0.05, the exact posterior 2.99 ± 0.01 against λ = 3 — the error was the sampler's.
  */
-import { BatteryProblem, scoreEstimate, BatteryResult, problemName, pct } from './battery';
+import { BatteryProblem, scoreEstimate, BatteryResult, problemName, pct, quantile } from './battery';
+import { median } from '../math/stats';
 import { dlnProblem } from './groundtruth';
 import { dlnStats, DlnStats, exactLocalizedLlc, ExactLlcOptions, ExactLlcResult } from './exact';
 
@@ -74,12 +75,39 @@ export interface SamplerError {
   flags: string[];
 }
 
-/** Pure: pair SGLD results with the exact references of the same problems (by id); unmatched ones are left out. */
+/** The settings that make an SGLD estimate and an exact reference estimate the same quantity. */
+export interface EstimandSettings {
+  n: number;
+  gamma: number;
+  nbeta: number;
+}
+
+/**
+ * Pure: why an SGLD battery and an exact-reference file do not estimate the same quantity (n, γ
+ * or nβ differ; the problem ids do not say n), or null when they do.
+ */
+export function estimandMismatch(sgld: EstimandSettings, exact: EstimandSettings): string | null {
+  const differs = (['n', 'gamma', 'nbeta'] as const).filter(
+    (k) => Math.abs(sgld[k] - exact[k]) > 1e-9 * Math.max(1, Math.abs(sgld[k])),
+  );
+  return differs.length
+    ? `the SGLD results and the exact references are at different settings (${differs.map((k) => `${k} ${sgld[k]} vs ${exact[k]}`).join(', ')}): they do not estimate the same λ̂`
+    : null;
+}
+
+/**
+ * Pure: pair SGLD results with the exact references of the same problems (by id and n); unmatched
+ * ones are left out. A problem with references in two files is an error: which one counts would be arbitrary.
+ */
 export function samplerErrors(sgld: BatteryResult[], references: ReferenceResult[]): SamplerError[] {
-  const byId = new Map(references.map((r) => [r.problem.id, r]));
+  const byId = new Map<string, ReferenceResult>();
+  for (const r of references) {
+    if (byId.has(r.problem.id)) throw new Error(`exact references: problem '${r.problem.id}' has two references`);
+    byId.set(r.problem.id, r);
+  }
   return sgld.flatMap((s) => {
     const ref = byId.get(s.problem.id);
-    if (!ref) return [];
+    if (!ref || ref.problem.n !== s.problem.n) return [];
     return [
       {
         id: s.problem.id,
@@ -95,6 +123,63 @@ export function samplerErrors(sgld: BatteryResult[], references: ReferenceResult
       },
     ];
   });
+}
+
+/** The sampler's errors over the paired problems: does a flag catch every SGLD estimate far from its exact estimand? */
+export interface SamplerSummary {
+  paired: number;
+  tolerance: number;
+  /** Signed sampler error (λ̂_SGLD − λ̂_exact)/λ̂_exact: median, quartiles, largest |error|. */
+  error: { median: number; q1: number; q3: number; maxAbs: number };
+  /** |z| ≤ 1.96: SGLD and exact agree within their combined Monte-Carlo error. */
+  agree: number;
+  /** |sampler error| > tolerance: the sampler's failures, and the ids of those that carry no flag. */
+  wrong: number;
+  caught: number;
+  silent: string[];
+  /** Flagged although within tolerance of the exact estimand. */
+  falseAlarms: number;
+  /** |estimand error| > tolerance: n (or γ) keeps the exact posterior itself away from λ; no sampler can fix these. */
+  estimandOff: string[];
+}
+
+/** Pure: summarise the sampler's errors against the exact estimand (tolerance 10 %, as the battery's goal). */
+export function samplerSummary(errors: SamplerError[], tolerance = 0.1): SamplerSummary {
+  const e = errors.map((x) => x.samplerError).filter(Number.isFinite);
+  const wrong = errors.filter((x) => !(Math.abs(x.samplerError) <= tolerance));
+  return {
+    paired: errors.length,
+    tolerance,
+    error: {
+      median: median(e),
+      q1: quantile(e, 0.25),
+      q3: quantile(e, 0.75),
+      maxAbs: e.length ? Math.max(...e.map(Math.abs)) : NaN,
+    },
+    agree: errors.filter((x) => Math.abs(x.z) <= 1.96).length,
+    wrong: wrong.length,
+    caught: wrong.filter((x) => x.flags.length > 0).length,
+    silent: wrong.filter((x) => x.flags.length === 0).map((x) => x.id),
+    falseAlarms: errors.filter((x) => Math.abs(x.samplerError) <= tolerance && x.flags.length > 0).length,
+    estimandOff: errors.filter((x) => !(Math.abs(x.estimandError) <= tolerance)).map((x) => x.id),
+  };
+}
+
+/** The sampler summary as markdown lines. */
+export function samplerSummaryLines(s: SamplerSummary): string[] {
+  const t = `${100 * s.tolerance} %`;
+  return [
+    `| paired | median SGLD − exact | quartiles | max abs | agree within 1.96 combined MCSE | sampler wrong (> ${t}) | caught | silent | false alarms |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${s.paired} | ${pct(s.error.median)} | ${pct(s.error.q1)} … ${pct(s.error.q3)} | ${pct(s.error.maxAbs).replace('+', '')} | ${s.agree} | ${s.wrong} | ${s.caught} | ${s.silent.length} | ${s.falseAlarms} |`,
+    '',
+    s.silent.length
+      ? `Silent sampler failures (more than ${t} from the exact estimand, no flag): ${s.silent.join(', ')}.`
+      : `No silent sampler failures (no SGLD estimate more than ${t} from its exact estimand without a flag).`,
+    s.estimandOff.length
+      ? `Exact estimand itself more than ${t} from λ (the finite-n posterior's, not the sampler's): ${s.estimandOff.join(', ')}.`
+      : `Every exact estimand within ${t} of λ.`,
+  ];
 }
 
 export const SAMPLER_ERROR_HEADER = [
