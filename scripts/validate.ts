@@ -32,7 +32,8 @@ import { dlnProblem } from '../lib/validation/groundtruth';
 import { estimateLlc, LlcOptions } from '../lib/estimator/llc';
 import { repoPath } from '../lib/experiments/paths';
 import { bar, eta, formatDuration, StatusLine } from '../lib/experiments/progress';
-import { canonicalJson, readJson, writeJsonAtomic } from '../lib/experiments/store';
+import { readJson, writeJsonAtomic } from '../lib/experiments/store';
+import { resumePlan, ResumePlan, StoredRun } from '../lib/validation/resume';
 import {
   BATTERY_SAMPLER,
   BatteryResult,
@@ -123,32 +124,34 @@ function codeVersion(): string | null {
   }
 }
 
-/**
- * The stored results an interrupted run of the same settings and committed code left behind,
- * by problem id (only the problems asked for); says on stderr why stored results are not reused.
- */
-function reusable<R extends { problem: { id: string } }>(
-  previous: { settings: unknown; code: string | null; results: R[] } | null,
+/** resumePlan (validation/resume.ts) for this run, its choice said on stderr; a refusal exits with the reason. */
+function resume<R extends { problem: { id: string } }>(
+  previous: StoredRun<R> | null,
   settings: unknown,
   code: string | null,
   problems: BatteryProblem[],
   out: string,
-): Map<string, R> {
-  const reused = new Map<string, R>();
-  if (!previous || canonicalJson(previous.settings) !== canonicalJson(settings)) return reused;
-  if (code && previous.code === code) {
-    const ids = new Set(problems.map((p) => p.id));
-    for (const r of previous.results) if (ids.has(r.problem.id)) reused.set(r.problem.id, r);
-  } else {
-    console.error(
-      `not reusing the ${previous.results.length} results in ${out}: ${code ? `they come from commit ${previous.code ?? 'with uncommitted changes'}, this is ${code}` : 'lib/ has uncommitted changes'}; recomputing`,
+): ResumePlan<R> {
+  let plan: ResumePlan<R>;
+  try {
+    plan = resumePlan(
+      previous,
+      settings,
+      code,
+      problems.map((p) => p.id),
+      out,
     );
+  } catch (e) {
+    console.error(`validate: ${(e as Error).message}`);
+    process.exit(2);
   }
-  if (reused.size)
+  if (plan.reused.size)
     console.error(
-      `reusing ${reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`,
+      `reusing ${plan.reused.size} of ${problems.length} results from ${out} (same settings and code; --fresh recomputes them)`,
     );
-  return reused;
+  if (plan.kept.length)
+    console.error(`keeping the ${plan.kept.length} results in ${out} for problems this run does not include`);
+  return plan;
 }
 
 interface BatteryFile {
@@ -227,24 +230,25 @@ const referenceFileProblem = (v: unknown): string | null =>
 function exactBattery(args: ValidateArgs, problems: BatteryProblem[], n: number): void {
   const out = args.out ?? repoPath('data', 'validation', 'battery-exact.json');
   if (args.report) return exactReport(out);
-  const settings = { exact: resolveExactOptions({}, n), n };
+  const settings = { exact: resolveExactOptions({ gamma: args.sampler.gamma }, n), n };
   const code = codeVersion();
   const previous = args.fresh ? null : readJson<ReferenceFile>(out, referenceFileProblem);
   console.log(
-    `Exact references: ${problems.length} problems; MALA with accept/reject on the full-data loss (lib/validation/exact.ts), γ = ${EXACT_DEFAULTS.gamma}, nβ = n/log n, n = ${n}, ${EXACT_DEFAULTS.numChains} chains from w*, ε tuned to acceptance ${EXACT_DEFAULTS.targetAcceptance} during ${EXACT_DEFAULTS.burninRelaxations} relaxation times of burn-in, ${EXACT_DEFAULTS.drawRelaxations} of draws (at most ${EXACT_DEFAULTS.maxSteps.toLocaleString('en')} steps per chain)`,
+    `Exact references: ${problems.length} problems; MALA with accept/reject on the full-data loss (lib/validation/exact.ts), γ = ${settings.exact.gamma}, nβ = n/log n, n = ${n}, ${EXACT_DEFAULTS.numChains} chains from w*, ε tuned to acceptance ${EXACT_DEFAULTS.targetAcceptance} during ${EXACT_DEFAULTS.burninRelaxations} relaxation times of burn-in, ${EXACT_DEFAULTS.drawRelaxations} of draws (at most ${EXACT_DEFAULTS.maxSteps.toLocaleString('en')} steps per chain)`,
   );
-  const reused = reusable(previous, settings, code, problems, out);
+  const { reused, kept } = resume(previous, settings, code, problems, out);
   console.log('');
   console.log(REFERENCE_TABLE_HEADER.join('\n'));
   const status = new StatusLine();
   const results: ReferenceResult[] = [];
   const save = (complete: boolean) =>
-    writeJsonAtomic(out, { settings, code, complete, results } satisfies ReferenceFile);
+    writeJsonAtomic(out, { settings, code, complete, results: [...kept, ...results] } satisfies ReferenceFile);
   const start = Date.now();
   problems.forEach((problem, index) => {
     const r =
       reused.get(problem.id) ??
       referenceFor(problem, deriveSeed(0, problem.id), {
+        gamma: settings.exact.gamma,
         onStep: (chain, step, epsilon) =>
           status.update(
             `${index + 1}/${problems.length} ${problemName(problem)} chain ${chain + 1}/${EXACT_DEFAULTS.numChains} step ${step.toLocaleString('en')} (ε ${epsilon.toExponential(1)}) ${formatDuration((Date.now() - start) / 1000)} elapsed`,
@@ -295,7 +299,7 @@ function battery(args: ValidateArgs, backend: string): void {
   console.log(
     `backend ${backend}; ${describe(sampler, options.n)}; chains seeded by deriveSeed(${sampler.seed}, problem id)${args.stepCheck ? '; step-size check: every problem again at ε/2' : ''}${args.stabilityCheck ? '; stability check: ε·h_max at 4 draws per chain' : ''}`,
   );
-  const reused = reusable(previous, settings, code, problems, out);
+  const { reused, kept } = resume(previous, settings, code, problems, out);
   console.log('');
   console.log(RESULT_TABLE_HEADER.join('\n'));
 
@@ -308,8 +312,8 @@ function battery(args: ValidateArgs, backend: string): void {
       backend,
       options,
       complete,
-      results,
-      summary: batterySummary(results),
+      results: [...kept, ...results],
+      summary: batterySummary([...kept, ...results]),
     } satisfies BatteryFile);
   const todo = problems.filter((p) => !reused.has(p.id)).length;
   const start = Date.now();

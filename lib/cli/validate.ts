@@ -30,7 +30,7 @@ export interface ValidateArgs {
 }
 
 export const VALIDATE_USAGE = `usage: validate [--battery [--shapes N] [--shape-seed N] [--seeds 0,1,2] [--n N] [--step-check | --stability-check | --exact] [--only IDS] [--out FILE] [--fresh | --report [--reference FILES]]]
-                [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--help]`;
+                [--chains N] [--draws N] [--burnin N] [--epsilon X] [--batch-size M] [--control-variate] [--gamma G] [--help]`;
 
 export const VALIDATE_HELP = `${VALIDATE_USAGE}
 
@@ -61,7 +61,9 @@ export const VALIDATE_HELP = `${VALIDATE_USAGE}
   --batch-size M   examples per SGLD step (m, drawn with replacement); m = n (2000 unless --n) has
                    8× less minibatch gradient variance than the default [default ${BATTERY_SAMPLER.batchSize}]
   --control-variate  each draw's loss minus the loss at w* on the same minibatch (estimator/llc.ts
-                   controlVariate: same λ, less minibatch noise, one more forward pass per step)`;
+                   controlVariate: same λ, less minibatch noise, one more forward pass per step)
+  --gamma G        localization γ of SGLD and of --exact alike, a number > 0 (it changes the estimand:
+                   score SGLD only against exact references at the same γ) [default ${BATTERY_SAMPLER.gamma}]`;
 
 const BATTERY_ONLY = [
   '--shapes',
@@ -164,9 +166,12 @@ export function parseValidateArgs(argv: string[]): ValidateArgs {
       case '--control-variate':
         a.sampler.controlVariate = true;
         break;
+      case '--gamma':
+        a.sampler.gamma = parseNumber(flag, value(), (v) => v > 0 && Number.isFinite(v), 'a number > 0, e.g. 100');
+        break;
       default:
         throw new Error(
-          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, ${SAMPLER_FLAGS.join(', ')}, --help\n${VALIDATE_USAGE}`,
+          `unknown option '${flag}'; valid: --battery, ${BATTERY_ONLY.join(', ')}, ${SAMPLER_FLAGS.join(', ')}, --gamma, --help\n${VALIDATE_USAGE}`,
         );
     }
   });
