@@ -43,6 +43,7 @@ import {
   problemName,
   resolveBatteryOptions,
   selectProblems,
+  withCurrentFlags,
   RESULT_TABLE_HEADER,
   resultRow,
   runBattery,
@@ -177,6 +178,7 @@ const fileProblem = (v: unknown): string | null =>
 function batteryReport(out: string, reference?: string[]): void {
   const stored = readJson<BatteryFile>(out, fileProblem);
   if (!stored) throw new Error(`--report: no battery results at ${out}; run \`npm run validate -- --battery\` first`);
+  stored.results = stored.results.map(withCurrentFlags);
   console.log(
     `Validation battery results in ${out}: ${stored.results.length} problems${stored.complete ? '' : ' (INCOMPLETE run)'}, computed by commit ${stored.code ?? 'with uncommitted changes'} on ${stored.backend}; ${describe({ ...BATTERY_SAMPLER, ...stored.settings.sampler }, stored.settings.n)}\n`,
   );

@@ -21,6 +21,7 @@ import {
   scoreEstimate,
   selectProblems,
   summaryLines,
+  withCurrentFlags,
 } from '../lib/validation/battery';
 
 import { setup } from './helpers';
@@ -144,6 +145,23 @@ function result(id: string, truth: number, estimate: number, mcse: number, flags
     seconds: 2,
   };
 }
+
+test("withCurrentFlags: a stored result gets the equipartition flag today's checks raise from its stored virial/d", () => {
+  const old = { ...result('a', 10, 10.5, 0.2, ['lowEss']), equipartitionPerChain: [0.3, 0.4] };
+  assert.deepEqual(withCurrentFlags(old).flags, ['lowEss', 'notEquilibrated']);
+  assert.deepEqual(withCurrentFlags(withCurrentFlags(old)).flags, ['lowEss', 'notEquilibrated'], 'idempotent');
+  assert.deepEqual(
+    withCurrentFlags({ ...old, flags: ['notEquilibrated'], equipartitionPerChain: [1.0, 0.95] }).flags,
+    [],
+  );
+  assert.deepEqual(withCurrentFlags(result('b', 10, 10, 0.1)).flags, [], 'stored before the virial existed: unchanged');
+  assert.deepEqual(
+    withCurrentFlags({ ...old, flags: [], failedChains: [1], equipartitionPerChain: [1.0, 0.01] }).flags,
+    [],
+    'a failed chain does not count',
+  );
+  assert.equal(withCurrentFlags(old).estimate, old.estimate);
+});
 
 test('scoreEstimate: relative error, and λ ∈ λ̂ ± 1.96·MCSE (NaN λ̂ or MCSE is never covered)', () => {
   assert.deepEqual(scoreEstimate(10, 11, 0.5), { relError: 0.1, covered: false });

@@ -6,6 +6,7 @@ import {
   chainAgreement,
   diagnose,
   driftZ,
+  equipartitionFlag,
   maxDrawShare,
   mcseOfMean,
   rankNormalize,
@@ -241,6 +242,27 @@ test('MALA acceptance per chain feeds lowAcceptance with the existing threshold'
     ).flags.filter((f) => f.code === 'lowAcceptance').length,
     2,
   );
+});
+
+test("notEquilibrated: the chains' mean virial/d below 0.8, failed chains and NaN left out", () => {
+  const traces = [healthyTrace(500, 1), healthyTrace(500, 2)];
+  const run = (equipartition: number[], thresholds = {}) =>
+    diagnose({ ...base, llcPerChain: traces.map(llcOf), lossTraces: traces, equipartition }, thresholds).flags.filter(
+      (f) => f.code === 'notEquilibrated',
+    );
+  const [flag] = run([0.3, 0.4]);
+  assert.match(flag.message, /mean virial .* over d is 0\.35 < 0\.8 .*1\/\(εγ\)/);
+  assert.equal(flag.chain, undefined);
+  assert.equal(run([0.95, 1.1]).length, 0);
+  assert.equal(run([0.7, 0.95]).length, 0, 'the mean over chains, 0.825, is what counts');
+  assert.equal(run([NaN, NaN]).length, 0, 'no virial (no MALA terms): not checked');
+  assert.equal(run([0.95, 1.1], { equipartition: 1.1 }).length, 1);
+  // A diverged chain's virial does not count.
+  const bad = [healthyTrace(500, 1), [...healthyTrace(499, 2), NaN]];
+  const d = diagnose({ ...base, llcPerChain: bad.map(llcOf), lossTraces: bad, equipartition: [1.0, 0.01] });
+  assert.ok(!d.flags.some((f) => f.code === 'notEquilibrated'));
+  assert.equal(equipartitionFlag(undefined), null);
+  assert.equal(equipartitionFlag([0.79])?.code, 'notEquilibrated');
 });
 
 test('collapse: a chain whose loss sits at chance (uniform predictions) fails; healthy ones, a w* at chance, or no chance loss do not', () => {

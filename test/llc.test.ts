@@ -168,6 +168,10 @@ test('equipartition: the virial (w − w*)·∇U averages d at equilibrium and f
     numBurnin: 0,
   });
   for (const e of stuck.equipartitionPerChain) assert.ok(e < 0.5, `virial/d ${e}, expected ≪ 1`);
+  // …which is what notEquilibrated reads: the stuck chains are flagged, the relaxed ones are not.
+  const codes = (r: typeof relaxed) => r.diagnostics.flags.map((f) => f.code);
+  assert.ok(codes(stuck).includes('notEquilibrated'), `${codes(stuck)}`);
+  assert.ok(!codes(relaxed).includes('notEquilibrated'), `${codes(relaxed)}`);
   // Step 0 is w* itself (virial 0); without the MALA terms nothing is computed.
   const s = resolveLlcSettings({ epsilon: 3e-4, numChains: 1, numDraws: 10, numBurnin: 0 }, data.n);
   assert.equal(Math.abs(runChain(mseLoss, wStar, data, s, 0).virial[0]), 0);

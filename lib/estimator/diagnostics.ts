@@ -26,7 +26,9 @@ export type FlagCode =
   /** λ̂ differs at ε/2 (stepcheck.ts; only when that check is run). */
   | 'stepSizeDependent'
   /** ε·h_max at the chain's draws is near SGLD's stability limit (stability.ts; only when that check is run). */
-  | 'nearStabilityLimit';
+  | 'nearStabilityLimit'
+  /** The chains' mean virial over d is far below 1: they have not spread into the localized posterior. */
+  | 'notEquilibrated';
 
 export interface Flag {
   code: FlagCode;
@@ -115,6 +117,15 @@ export interface DiagnosticThresholds {
    * n = 12,665: draws of +200 among draws of −3, 99th percentile 60–80).
    */
   spikeShare?: number;
+  /**
+   * Mean over chains of the equipartition virial/d (llc.ts equipartitionPerChain) below which the
+   * chains have not equilibrated (default 0.8). Under exp(−U) it is exactly 1. Set on 2026-12-04,
+   * before the battery was scored with it, from the noise at equilibrium: chains past 3
+   * relaxation times 1/(εγ) gave 0.98–1.16 averaged over 4 chains (6 battery problems at
+   * 100,000 burn-in; single chains of d = 45 scatter 0.77–1.49), MNIST `calibrated` chains
+   * 1.006–1.009; chains of 7,000 steps at γ = 1, where 1/(εγ) ≈ 33,000, gave 0.17–0.81.
+   */
+  equipartition?: number;
 }
 
 /**
@@ -139,6 +150,7 @@ export const DIAGNOSTIC_DEFAULTS: Required<DiagnosticThresholds> = {
   essPerChain: 100,
   acceptance: 0.5,
   spikeShare: 0.1,
+  equipartition: 0.8,
 };
 
 /**
@@ -517,6 +529,29 @@ export interface DiagnoseInput {
    * without it the collapse check is skipped.
    */
   chanceLoss?: number;
+  /** Equipartition virial/d per chain (llc.ts); without it, or NaN, notEquilibrated is not checked. */
+  equipartition?: number[];
+}
+
+/**
+ * Pure: the notEquilibrated flag for the chains' equipartition virial/d (the mean over the chains
+ * given, NaN ones left out), or null. E[(w − w*)·∇U(w)] = d under exp(−U) whatever the model
+ * (sgld.ts virialFromDrift), so a mean well below 1 says the chains are still spreading from w*
+ * into the localized posterior — along directions L_n is flat in that takes ~1/(εγ) steps —
+ * which no loss-trace test sees when those directions barely move the loss.
+ */
+export function equipartitionFlag(
+  perChain: number[] | undefined,
+  threshold = DIAGNOSTIC_DEFAULTS.equipartition,
+): Flag | null {
+  const v = (perChain ?? []).filter(Number.isFinite);
+  if (!v.length) return null;
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  if (m >= threshold) return null;
+  return {
+    code: 'notEquilibrated',
+    message: `the chains' mean virial (w − w*)·∇U over d is ${m.toFixed(2)} < ${threshold} (exactly 1 at equilibrium of the localized posterior): they have not spread into it yet, so λ̂ describes w*'s immediate neighbourhood. Burn in for several relaxation times 1/(εγ) (numBurnin), or raise gamma, which changes the estimand.`,
+  };
 }
 
 /** Run every check on the chains of one estimate. */
@@ -655,6 +690,11 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
       });
     }
   });
+  const equilibrium = equipartitionFlag(
+    input.equipartition?.filter((_, c) => !failedChains.includes(c)),
+    t.equipartition,
+  );
+  if (equilibrium) flags.push(equilibrium);
   return {
     flags,
     healthy: flags.length === 0,

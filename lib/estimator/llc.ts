@@ -637,6 +637,7 @@ export function llcFromChains(
       acceptance: acceptancePerChain,
       gradNorm: ctx.gradNorm,
       chanceLoss: ctx.chanceLoss,
+      equipartition: equipartitionPerChain,
     },
     ctx.thresholds,
   );

@@ -107,6 +107,7 @@ export function withCurrentDiagnostics(row: ResultRow): ResultRow {
     acceptance: row.acceptancePerChain,
     gradNorm: row.gradNorm,
     chanceLoss: Math.log(row.k),
+    equipartition: row.equipartitionPerChain,
   });
   return { ...row, ...diagnosticFields(d, row.llcPerChain) };
 }

@@ -14,7 +14,7 @@
  *   batterySummary(results) → error distribution, interval coverage, silent failures
  */
 import { dlnLambda, parameterCount } from './aoyagi';
-import { FlagCode } from '../estimator/diagnostics';
+import { equipartitionFlag, FlagCode } from '../estimator/diagnostics';
 import { dlnProblem } from './groundtruth';
 import { estimateLlc, LlcOptions, resolveLlcSettings } from '../estimator/llc';
 import { estimateLlcWithStepCheck, StepCheck } from '../estimator/stepcheck';
@@ -251,6 +251,17 @@ export interface BatteryResult {
   /** ε·h_max at each chain's probed draws, when the battery ran the stability check (stability.ts). */
   stability?: StabilityCheck;
   seconds: number;
+}
+
+/**
+ * Pure: a stored result with the flags today's checks raise from what it stores — the
+ * equipartition check (diagnostics.ts equipartitionFlag) reads its equipartitionPerChain, so
+ * results stored before the flag existed are scored as a new run would be (λ̂ unchanged).
+ */
+export function withCurrentFlags(r: BatteryResult): BatteryResult {
+  const kept = r.flags.filter((f) => f !== 'notEquilibrated');
+  const flag = equipartitionFlag(r.equipartitionPerChain?.filter((_, c) => !r.failedChains.includes(c)));
+  return { ...r, flags: flag ? [...kept, flag.code] : kept };
 }
 
 /** Pure: score one estimate against the truth. */
