@@ -33,7 +33,7 @@ import { estimateLlc, LlcOptions } from '../lib/estimator/llc';
 import { repoPath } from '../lib/experiments/paths';
 import { bar, eta, formatDuration, StatusLine } from '../lib/experiments/progress';
 import { readJson, writeJsonAtomic } from '../lib/experiments/store';
-import { resumePlan, ResumePlan, StoredRun } from '../lib/validation/resume';
+import { resumePlan, ResumePlan, StoredRun } from '../lib/experiments/resume';
 import {
   BATTERY_SAMPLER,
   BatteryResult,
@@ -125,7 +125,7 @@ function codeVersion(): string | null {
   }
 }
 
-/** resumePlan (validation/resume.ts) for this run, its choice said on stderr; a refusal exits with the reason. */
+/** resumePlan (experiments/resume.ts) for this run, its choice said on stderr; a refusal exits with the reason. */
 function resume<R extends { problem: { id: string } }>(
   previous: StoredRun<R> | null,
   settings: unknown,

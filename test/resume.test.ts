@@ -1,7 +1,7 @@
-/** Resuming a battery run (lib/validation/resume.ts): reuse only the same settings and code, keep the rest, never overwrite silently. */
+/** Resuming a battery run (lib/experiments/resume.ts): reuse only the same settings and code, keep the rest, never overwrite silently. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resumePlan, settingsDiff } from '../lib/validation/resume';
+import { resumePlan, settingsDiff } from '../lib/experiments/resume';
 
 const result = (id: string) => ({ problem: { id }, estimate: 1 });
 const settings = { sampler: { epsilon: 3e-5, gamma: 1 }, n: 2000 };

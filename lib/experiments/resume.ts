@@ -5,7 +5,7 @@
  * never silently replaced (that was the old behaviour: a run with another γ or ε, or after a
  * change in lib/, overwrote the file it was pointed at).
  */
-import { canonicalJson } from '../experiments/store';
+import { canonicalJson } from './store';
 
 export interface StoredRun<R> {
   settings: unknown;
