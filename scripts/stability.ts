@@ -1,0 +1,162 @@
+/**
+ * The stability check (lib/estimator/stability.ts) on a sweep's cells: the cell's own chains
+ * (same settings and seed as its stored result), with ε·h_max — the step against the largest
+ * Hessian eigenvalue of U where the chain is — measured at `--probes` draws of every chain.
+ * `sharpness` measures this at w* only; chains that leave w* can meet stiffer regions later
+ * (the validation battery's deep linear networks do). Trains a model the cache lacks (as the
+ * sweep would); compares λ̂ with the stored result when there is one (the probes take no random
+ * numbers: same backend and machine, same λ̂). Rows go to data/stability/<profile>-<sweep>.json,
+ * atomically after each cell; rerunning skips cells done.
+ *
+ *   npm run stability -- --profile calibrated --arch mlp,cnn --k 2,10 --seeds 0
+ */
+import * as path from 'path';
+import { initBackend } from '../lib/engine/backend';
+import { eachFlag, intList, positiveInt, runMain } from '../lib/cli/flags';
+import { cellKey, defaultDataDir, readResult, resultPath, trainedModel } from '../lib/experiments/experiment';
+import { cellLlcOptions, modelOnDevice, taskForCell } from '../lib/experiments/cell';
+import { estimateLlcWithStabilityCheck, STABILITY_LIMIT, STABILITY_PROBES } from '../lib/estimator/stability';
+import { Architecture, parseArchitecture } from '../lib/models/models';
+import { readJson, writeJsonAtomic } from '../lib/experiments/store';
+import { getProfile, parseSweep, sweepCells } from '../lib/experiments/sweeps';
+import { cellLabel } from '../lib/experiments/runner';
+import { StatusLine, bar, eta, formatDuration } from '../lib/experiments/progress';
+
+const USAGE = `usage: stability [--profile calibrated] [--sweep writeup] [--dataset mnist|mnist1d] [--arch mlp,cnn] [--k 2,...] [--seeds 0,...] [--probes N] [--iterations N]
+  each cell's chains with ε·h_max at N draws per chain [default ${STABILITY_PROBES}] (power iteration, default 30 steps), flagged above ${STABILITY_LIMIT}`;
+
+export interface StabilityRow {
+  key: string;
+  label: string;
+  architecture: string;
+  k: number;
+  seed: number;
+  epsilon: number;
+  gamma: number;
+  nbeta: number;
+  /** ε·h_max at each probe, per chain. */
+  perChain: number[][];
+  max: number;
+  flagged: boolean;
+  llcMean: number;
+  llcMcse: number;
+  /** λ̂ of the stored result of the same cell (null: none stored), and whether it is bit-identical. */
+  storedLlc: number | null;
+  identical: boolean | null;
+  flags: string[];
+  equipartitionPerChain: number[];
+  seconds: number;
+}
+
+async function main(): Promise<number> {
+  const o = {
+    profile: 'calibrated',
+    sweep: 'writeup',
+    dataset: 'mnist' as 'mnist' | 'mnist1d',
+    arch: undefined as Architecture[] | undefined,
+    ks: undefined as number[] | undefined,
+    seeds: [0],
+    probes: STABILITY_PROBES,
+    iterations: 30,
+  };
+  try {
+    eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
+      if (flag === '--profile') o.profile = value();
+      else if (flag === '--sweep') o.sweep = parseSweep(value());
+      else if (flag === '--dataset') {
+        const d = value();
+        if (d !== 'mnist' && d !== 'mnist1d') throw new Error(`--dataset: '${d}' is not one of mnist, mnist1d`);
+        o.dataset = d;
+      } else if (flag === '--arch') o.arch = value().split(',').map(parseArchitecture);
+      else if (flag === '--k') o.ks = intList('--k', value());
+      else if (flag === '--seeds') o.seeds = intList('--seeds', value());
+      else if (flag === '--probes') o.probes = positiveInt('--probes', value());
+      else if (flag === '--iterations') o.iterations = positiveInt('--iterations', value());
+      else throw new Error(flag === '--help' ? USAGE : `unknown option '${flag}'\n${USAGE}`);
+    });
+  } catch (e) {
+    console.error((e as Error).message);
+    return 2;
+  }
+  await initBackend();
+  const cells = sweepCells(parseSweep(o.sweep), getProfile(o.profile), {
+    architectures: o.arch,
+    ks: o.ks,
+    seeds: o.seeds,
+    dataset: o.dataset,
+  });
+  const dataDir = defaultDataDir();
+  const file = path.join(
+    dataDir,
+    'stability',
+    `${o.profile}-${o.sweep}${o.dataset === 'mnist' ? '' : `-${o.dataset}`}.json`,
+  );
+  const rows: StabilityRow[] = readJson<StabilityRow[]>(file) ?? [];
+  const todo = cells.filter((c) => !rows.some((r) => r.key === cellKey(c)));
+  console.error(`${todo.length} of ${cells.length} cells to check; results in ${file}`);
+  const status = new StatusLine();
+  const start = Date.now();
+  todo.forEach((cell, i) => {
+    const key = cellKey(cell);
+    const task = taskForCell(cell);
+    const model = trainedModel(cell, task, {
+      profile: o.profile,
+      dataDir,
+      onProgress: (stage, s, total) =>
+        status.update(`${i + 1}/${todo.length} ${cellLabel(cell)} ${stage} ${bar(s / total)}`),
+    });
+    const device = modelOnDevice(cell, task, model.weights);
+    const t0 = Date.now();
+    try {
+      const est = estimateLlcWithStabilityCheck(
+        device.lossFn,
+        device.wStar,
+        device.split,
+        {
+          ...cellLlcOptions(cell),
+          onStep: (s, total) => {
+            const elapsed = (Date.now() - start) / 1000;
+            const fraction = (i + s / total) / todo.length;
+            status.update(
+              `${i + 1}/${todo.length} ${cellLabel(cell)} llc ${bar(s / total)} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(fraction > 0.01 ? eta(elapsed, fraction) : NaN)}`,
+            );
+          },
+        },
+        { probes: o.probes, sharpness: { iterations: o.iterations } },
+      );
+      const stored = readResult(resultPath(dataDir, o.profile, key));
+      rows.push({
+        key,
+        label: cellLabel(cell),
+        architecture: cell.architecture,
+        k: cell.k,
+        seed: cell.seed,
+        epsilon: est.settings.epsilon,
+        gamma: est.settings.gamma,
+        nbeta: est.settings.nbeta,
+        perChain: est.stability.perChain,
+        max: est.stability.max,
+        flagged: est.diagnostics.flags.some((f) => f.code === 'nearStabilityLimit'),
+        llcMean: est.llcMean,
+        llcMcse: est.llcMcse,
+        storedLlc: stored ? stored.llcMean : null,
+        identical: stored ? stored.llcMean === est.llcMean : null,
+        flags: [...new Set(est.diagnostics.flags.map((f) => f.code))],
+        equipartitionPerChain: est.equipartitionPerChain,
+        seconds: (Date.now() - t0) / 1000,
+      });
+      writeJsonAtomic(file, rows);
+      const r = rows[rows.length - 1];
+      status.done();
+      console.log(
+        `${r.label}: ε·h_max ${Math.min(...r.perChain.flat()).toFixed(2)}–${r.max.toFixed(2)}${r.flagged ? ' FLAGGED' : ''}; λ̂ ${r.llcMean.toFixed(3)} ± ${r.llcMcse.toFixed(3)}` +
+          `${r.storedLlc == null ? '' : ` (stored ${r.storedLlc.toFixed(3)}${r.identical ? ', identical' : ''})`}; virial/d ${r.equipartitionPerChain.map((v) => v.toFixed(2)).join(', ')}; flags ${r.flags.join(', ') || '–'}; ${r.seconds.toFixed(0)} s`,
+      );
+    } finally {
+      device.dispose();
+    }
+  });
+  return 0;
+}
+
+runMain(main);
