@@ -13,8 +13,10 @@
  *                                    the exact reference of each problem (lib/validation/reference.ts):
  *                                    λ̂ under the exact localized posterior at the same n, β, γ and w*,
  *                                    by MALA on the full-data loss; writes data/validation/battery-exact.json.
- *   npm run validate -- --battery --report --out F --reference R
- *                                    the SGLD results in F, and their error against the exact references in R
+ *   npm run validate -- --battery --report --out F --reference R1,R2
+ *                                    the SGLD results in F, and their error against the exact references
+ *                                    pooled from R1, R2 (at the same n, γ and nβ, or an error)
+ *   --gamma G                        another localization for SGLD and --exact alike (another estimand)
  *   npm run validate -- --help       every flag
  *
  * Sampler (both modes): ε = 3e-5, γ = 1, 4 chains × 6,000 draws after 1,000 burn-in, m = 256,
@@ -24,7 +26,9 @@
  * problems take ~30 min on a busy 2-core machine, less on an idle one. One core: TensorFlow gets
  * one intra-op thread unless TF_NUM_INTRAOP_THREADS says otherwise (these matrices gain nothing from more).
  * An interrupted battery resumes: results already in the output file under the same settings
- * and the same committed lib/ code are reused (--fresh recomputes them).
+ * and the same committed lib/ code are reused, results of problems outside the run are kept, and
+ * a file written at other settings or by other code is refused, never overwritten (--fresh
+ * replaces it; lib/experiments/resume.ts).
  */
 import { execFileSync } from 'child_process';
 import { initBackend } from '../lib/engine/backend';
@@ -106,7 +110,7 @@ function table(sampler: LlcOptions, backend: string): void {
 
 /**
  * The commit that last changed lib/ — the code the results come from — or null when lib/ has
- * uncommitted changes (then nothing is reused). Commits elsewhere (results, README) leave it
+ * uncommitted changes (then nothing can be resumed). Commits elsewhere (results, README) leave it
  * alone, so a battery interrupted across sessions resumes.
  */
 function codeVersion(): string | null {
