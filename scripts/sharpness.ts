@@ -9,17 +9,16 @@
  */
 import * as path from 'path';
 import { initBackend, tf } from '../lib/engine/backend';
-import { eachFlag, intList, positiveInt, runMain } from '../lib/cli/flags';
+import { CELL_SELECTION_USAGE, cellSelection, cellSelectionFlag, selectedCells, selectionName } from '../lib/cli/cells';
+import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
 import { cachedModel, defaultDataDir, trainKey } from '../lib/experiments/experiment';
 import { cellLlcOptions, modelOnDevice, taskForCell } from '../lib/experiments/cell';
 import { resolveLlcSettings } from '../lib/estimator/llc';
 import { maxStableEpsilon, topHessianEigenvalue } from '../lib/estimator/sharpness';
-import { Architecture, parseArchitecture } from '../lib/models/models';
 import { readJson, writeJsonAtomic } from '../lib/experiments/store';
-import { getProfile, parseSweep, sweepCells } from '../lib/experiments/sweeps';
 import { markdownTable } from '../lib/report/report';
 
-const USAGE = `usage: sharpness [--profile full] [--sweep writeup] [--arch mlp,cnn] [--k 2,...] [--seeds 0,...] [--examples N] [--iterations N]
+const USAGE = `usage: sharpness ${CELL_SELECTION_USAGE} [--examples N] [--iterations N]
   λ_max of each cached model of the sweep's cells (Hessian of L_n on its first N training examples; default all), and 4/(nβ λ_max + γ)`;
 
 export interface SharpnessRow {
@@ -42,22 +41,11 @@ export interface SharpnessRow {
 }
 
 async function main(): Promise<number> {
-  const o = {
-    profile: 'full',
-    sweep: 'writeup',
-    arch: undefined as Architecture[] | undefined,
-    ks: undefined as number[] | undefined,
-    seeds: [0],
-    examples: 0,
-    iterations: 30,
-  };
+  const sel = cellSelection('full');
+  const o = { examples: 0, iterations: 30 };
   try {
     eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
-      if (flag === '--profile') o.profile = value();
-      else if (flag === '--sweep') o.sweep = parseSweep(value());
-      else if (flag === '--arch') o.arch = value().split(',').map(parseArchitecture);
-      else if (flag === '--k') o.ks = intList('--k', value());
-      else if (flag === '--seeds') o.seeds = intList('--seeds', value());
+      if (cellSelectionFlag(sel, flag, value)) return;
       else if (flag === '--examples') o.examples = positiveInt('--examples', value());
       else if (flag === '--iterations') o.iterations = positiveInt('--iterations', value());
       else throw new Error(flag === '--help' ? USAGE : `unknown option '${flag}'\n${USAGE}`);
@@ -67,12 +55,8 @@ async function main(): Promise<number> {
     return 2;
   }
   await initBackend();
-  const cells = sweepCells(parseSweep(o.sweep), getProfile(o.profile), {
-    architectures: o.arch,
-    ks: o.ks,
-    seeds: o.seeds,
-  });
-  const file = path.join(defaultDataDir(), 'sharpness', `${o.profile}-${o.sweep}.json`);
+  const cells = selectedCells(sel);
+  const file = path.join(defaultDataDir(), 'sharpness', `${selectionName(sel)}.json`);
   const rows: SharpnessRow[] = readJson<SharpnessRow[]>(file) ?? [];
   const seen = new Set<string>();
   for (const cell of cells) {

@@ -12,17 +12,16 @@
  */
 import * as path from 'path';
 import { initBackend } from '../lib/engine/backend';
-import { eachFlag, intList, positiveInt, runMain } from '../lib/cli/flags';
+import { CELL_SELECTION_USAGE, cellSelection, cellSelectionFlag, selectedCells, selectionName } from '../lib/cli/cells';
+import { eachFlag, positiveInt, runMain } from '../lib/cli/flags';
 import { cellKey, defaultDataDir, readResult, resultPath, trainedModel } from '../lib/experiments/experiment';
 import { cellLlcOptions, modelOnDevice, taskForCell } from '../lib/experiments/cell';
 import { estimateLlcWithStabilityCheck, STABILITY_LIMIT, STABILITY_PROBES } from '../lib/estimator/stability';
-import { Architecture, parseArchitecture } from '../lib/models/models';
 import { readJson, writeJsonAtomic } from '../lib/experiments/store';
-import { getProfile, parseSweep, sweepCells } from '../lib/experiments/sweeps';
 import { cellLabel } from '../lib/experiments/runner';
 import { StatusLine, bar, eta, formatDuration } from '../lib/experiments/progress';
 
-const USAGE = `usage: stability [--profile calibrated] [--sweep writeup] [--dataset mnist|mnist1d] [--arch mlp,cnn] [--k 2,...] [--seeds 0,...] [--probes N] [--iterations N]
+const USAGE = `usage: stability ${CELL_SELECTION_USAGE} [--probes N] [--iterations N]
   each cell's chains with ε·h_max at N draws per chain [default ${STABILITY_PROBES}] (power iteration, default 30 steps), flagged above ${STABILITY_LIMIT}`;
 
 export interface StabilityRow {
@@ -49,27 +48,11 @@ export interface StabilityRow {
 }
 
 async function main(): Promise<number> {
-  const o = {
-    profile: 'calibrated',
-    sweep: 'writeup',
-    dataset: 'mnist' as 'mnist' | 'mnist1d',
-    arch: undefined as Architecture[] | undefined,
-    ks: undefined as number[] | undefined,
-    seeds: [0],
-    probes: STABILITY_PROBES,
-    iterations: 30,
-  };
+  const sel = cellSelection('calibrated');
+  const o = { probes: STABILITY_PROBES, iterations: 30 };
   try {
     eachFlag(process.argv.slice(2), USAGE, (flag, value) => {
-      if (flag === '--profile') o.profile = value();
-      else if (flag === '--sweep') o.sweep = parseSweep(value());
-      else if (flag === '--dataset') {
-        const d = value();
-        if (d !== 'mnist' && d !== 'mnist1d') throw new Error(`--dataset: '${d}' is not one of mnist, mnist1d`);
-        o.dataset = d;
-      } else if (flag === '--arch') o.arch = value().split(',').map(parseArchitecture);
-      else if (flag === '--k') o.ks = intList('--k', value());
-      else if (flag === '--seeds') o.seeds = intList('--seeds', value());
+      if (cellSelectionFlag(sel, flag, value)) return;
       else if (flag === '--probes') o.probes = positiveInt('--probes', value());
       else if (flag === '--iterations') o.iterations = positiveInt('--iterations', value());
       else throw new Error(flag === '--help' ? USAGE : `unknown option '${flag}'\n${USAGE}`);
@@ -79,18 +62,9 @@ async function main(): Promise<number> {
     return 2;
   }
   await initBackend();
-  const cells = sweepCells(parseSweep(o.sweep), getProfile(o.profile), {
-    architectures: o.arch,
-    ks: o.ks,
-    seeds: o.seeds,
-    dataset: o.dataset,
-  });
+  const cells = selectedCells(sel);
   const dataDir = defaultDataDir();
-  const file = path.join(
-    dataDir,
-    'stability',
-    `${o.profile}-${o.sweep}${o.dataset === 'mnist' ? '' : `-${o.dataset}`}.json`,
-  );
+  const file = path.join(dataDir, 'stability', `${selectionName(sel)}.json`);
   const rows: StabilityRow[] = readJson<StabilityRow[]>(file) ?? [];
   const todo = cells.filter((c) => !rows.some((r) => r.key === cellKey(c)));
   console.error(`${todo.length} of ${cells.length} cells to check; results in ${file}`);
@@ -100,7 +74,7 @@ async function main(): Promise<number> {
     const key = cellKey(cell);
     const task = taskForCell(cell);
     const model = trainedModel(cell, task, {
-      profile: o.profile,
+      profile: sel.profile,
       dataDir,
       onProgress: (stage, s, total) =>
         status.update(`${i + 1}/${todo.length} ${cellLabel(cell)} ${stage} ${bar(s / total)}`),
@@ -124,7 +98,7 @@ async function main(): Promise<number> {
         },
         { probes: o.probes, sharpness: { iterations: o.iterations } },
       );
-      const stored = readResult(resultPath(dataDir, o.profile, key));
+      const stored = readResult(resultPath(dataDir, sel.profile, key));
       rows.push({
         key,
         label: cellLabel(cell),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eachFlag, intList, noDuplicates, nonNegativeInt, parseNumber, positiveInt } from '../lib/cli/flags';
 import { parseArgs } from '../lib/cli/reproduce';
+import { cellSelection, cellSelectionFlag, selectedCells, selectionName } from '../lib/cli/cells';
 
 test('a flag that needs a value never swallows the next --flag', () => {
   assert.throws(
@@ -44,4 +45,22 @@ test('value parsers name the flag, the bad value and what is valid', () => {
   assert.deepEqual(intList('--k', '2,3,10'), [2, 3, 10]);
   assert.throws(() => intList('--k', '2,,3'), /--k: '' is not an integer/);
   assert.throws(() => noDuplicates('--k', [2, 3, 2]), /--k: '2' is listed twice/);
+});
+
+test('cell selection (lib/cli/cells.ts): the shared flags, a bad dataset named with the valid ones, the file name', () => {
+  const sel = cellSelection('quick');
+  const apply = (...argv: string[]) =>
+    eachFlag(argv, 'usage', (flag, value) => {
+      if (!cellSelectionFlag(sel, flag, value)) throw new Error(`not a selection flag: ${flag}`);
+    });
+  apply('--arch', 'mlp', '--k', '2,10', '--seeds', '0,1');
+  assert.deepEqual([sel.arch, sel.ks, sel.seeds], [['mlp'], [2, 10], [0, 1]]);
+  const cells = selectedCells(sel);
+  assert.equal(cells.length, 4);
+  assert.ok(cells.every((c) => c.architecture === 'mlp' && c.dataset === 'mnist'));
+  assert.equal(selectionName(sel), 'quick-writeup');
+  apply('--dataset', 'mnist1d');
+  assert.equal(selectionName(sel), 'quick-writeup-mnist1d');
+  assert.throws(() => apply('--dataset', 'cifar'), /--dataset: unknown dataset 'cifar'; valid: mnist, mnist1d/);
+  assert.throws(() => apply('--probes', '2'), /not a selection flag: --probes/);
 });
