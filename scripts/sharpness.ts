@@ -19,6 +19,7 @@ import { readJson, writeJsonAtomic } from '../lib/experiments/store';
 import { markdownTable } from '../lib/report/report';
 
 const USAGE = `usage: sharpness ${CELL_SELECTION_USAGE} [--examples N] [--iterations N]
+  defaults: --profile full --sweep writeup --dataset mnist, every architecture and k, --seeds 0
   λ_max of each cached model of the sweep's cells (Hessian of L_n on its first N training examples; default all), and 4/(nβ λ_max + γ)`;
 
 export interface SharpnessRow {

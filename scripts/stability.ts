@@ -22,6 +22,7 @@ import { cellLabel } from '../lib/experiments/runner';
 import { StatusLine, bar, eta, formatDuration } from '../lib/experiments/progress';
 
 const USAGE = `usage: stability ${CELL_SELECTION_USAGE} [--probes N] [--iterations N]
+  defaults: --profile calibrated --sweep writeup --dataset mnist, every architecture and k, --seeds 0
   each cell's chains with ε·h_max at N draws per chain [default ${STABILITY_PROBES}] (power iteration, default 30 steps), flagged above ${STABILITY_LIMIT}`;
 
 export interface StabilityRow {
