@@ -71,7 +71,10 @@ test('validate --exact and --reference: parsed, and combinations that mean nothi
   assert.deepEqual(parseValidateArgs(['--battery', '--report', '--reference', 'r.json']).reference, ['r.json']);
   assert.equal(parseValidateArgs(['--battery', '--exact', '--gamma', '100']).sampler.gamma, 100);
   assert.equal(parseValidateArgs(['--battery', '--gamma', '10']).sampler.gamma, 10);
-  assert.throws(() => parseValidateArgs(['--battery', '--gamma', '-1']), /--gamma must be a number > 0, e.g. 100, got '-1'/);
+  assert.throws(
+    () => parseValidateArgs(['--battery', '--gamma', '-1']),
+    /--gamma must be a number > 0, e.g. 100, got '-1'/,
+  );
   assert.deepEqual(parseValidateArgs(['--battery', '--report', '--reference', 'a.json,b.json']).reference, [
     'a.json',
     'b.json',
