@@ -535,16 +535,17 @@ export interface DiagnoseInput {
 
 /**
  * Pure: the notEquilibrated flag for the chains' equipartition virial/d (the mean over the chains
- * given, NaN ones left out), or null. E[(w − w*)·∇U(w)] = d under exp(−U) whatever the model
- * (sgld.ts virialFromDrift), so a mean well below 1 says the chains are still spreading from w*
+ * that did not fail, NaN ones left out), or null. E[(w − w*)·∇U(w)] = d under exp(−U) whatever
+ * the model (sgld.ts virialFromDrift), so a mean well below 1 says the chains are still spreading from w*
  * into the localized posterior — along directions L_n is flat in that takes ~1/(εγ) steps —
  * which no loss-trace test sees when those directions barely move the loss.
  */
 export function equipartitionFlag(
   perChain: number[] | undefined,
+  failedChains: number[] = [],
   threshold = DIAGNOSTIC_DEFAULTS.equipartition,
 ): Flag | null {
-  const v = (perChain ?? []).filter(Number.isFinite);
+  const v = (perChain ?? []).filter((x, c) => Number.isFinite(x) && !failedChains.includes(c));
   if (!v.length) return null;
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   if (m >= threshold) return null;
@@ -690,10 +691,7 @@ export function diagnose(input: DiagnoseInput, thresholds: DiagnosticThresholds 
       });
     }
   });
-  const equilibrium = equipartitionFlag(
-    input.equipartition?.filter((_, c) => !failedChains.includes(c)),
-    t.equipartition,
-  );
+  const equilibrium = equipartitionFlag(input.equipartition, failedChains, t.equipartition);
   if (equilibrium) flags.push(equilibrium);
   return {
     flags,

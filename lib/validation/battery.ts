@@ -260,7 +260,7 @@ export interface BatteryResult {
  */
 export function withCurrentFlags(r: BatteryResult): BatteryResult {
   const kept = r.flags.filter((f) => f !== 'notEquilibrated');
-  const flag = equipartitionFlag(r.equipartitionPerChain?.filter((_, c) => !r.failedChains.includes(c)));
+  const flag = equipartitionFlag(r.equipartitionPerChain, r.failedChains);
   return { ...r, flags: flag ? [...kept, flag.code] : kept };
 }
 
